@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The model's shape and numerics as read from a checkpoint (model/): config.json
+// of a Hugging Face folder, or GGUF metadata mapped onto the same struct.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace lorag::model {
+
+// Rotary-embedding scaling as transformers' `rope_scaling` describes it.
+struct RopeScaling {
+  std::string type = "default";              // "default", "linear", "dynamic", "llama3"
+  double factor = 1.0;                        // e.g. 8.0 for Llama 3.1
+  double low_freq_factor = 1.0;               // llama3 only, e.g. 1.0
+  double high_freq_factor = 4.0;              // llama3 only, e.g. 4.0
+  int64_t original_max_position_embeddings = 0;  // e.g. 8192; 0 = use max_position_embeddings
+};
+
+struct ModelConfig {
+  std::string architecture = "LlamaForCausalLM";  // config.json "architectures"[0]
+  std::string model_type = "llama";                // e.g. "llama", "mistral", "qwen2"
+  int64_t vocab_size = 32000;                      // tokens, e.g. 49152 for SmolLM2
+  int64_t hidden_size = 4096;                      // C, e.g. 576
+  int64_t intermediate_size = 11008;               // MLP width, e.g. 1536
+  int64_t num_hidden_layers = 32;                  // e.g. 30
+  int64_t num_attention_heads = 32;                // H, e.g. 9
+  int64_t num_key_value_heads = 32;                // Hkv (GQA), e.g. 3
+  int64_t head_dim_override = 0;                   // D when config.json sets "head_dim"; 0 = C/H
+  int64_t max_position_embeddings = 2048;          // context length in tokens, e.g. 8192
+  double rope_theta = 10000.0;                     // rotary base, e.g. 100000
+  RopeScaling rope_scaling;                        // rotary scaling, default none
+  double rms_norm_eps = 1e-6;                      // e.g. 1e-5
+  bool tie_word_embeddings = false;                // lm_head shares embed_tokens.weight
+  bool attention_bias = false;                     // q/k/v/o biases (Llama "attention_bias")
+  bool qkv_bias = false;                           // q/k/v biases only (Qwen2)
+  bool mlp_bias = false;                           // gate/up/down biases
+  std::string hidden_act = "silu";                 // MLP activation
+  int64_t sliding_window = 0;                      // tokens, e.g. 4096 (Mistral); 0 = full attention
+  int64_t bos_token_id = -1;                       // -1 when absent
+  std::vector<int64_t> eos_token_ids;              // one or several, e.g. {128001, 128009}
+  int64_t pad_token_id = -1;                       // -1 when absent
+  std::string torch_dtype = "float32";             // dtype the weights were saved in, e.g. "bfloat16"
+
+  int64_t head_dim() const { return head_dim_override > 0 ? head_dim_override : hidden_size / num_attention_heads; }
+  // Query heads per key/value head (GQA group size).
+  int64_t kv_groups() const { return num_attention_heads / num_key_value_heads; }
+
+  // Throws ConfigError naming the field and value when inconsistent.
+  void validate() const;
+};
+
+// Architectures lorag runs, as config.json names them.
+const std::vector<std::string>& supported_architectures();
+
+// Parses a config.json object. `source` names the file in error messages.
+// Throws ConfigError ("unsupported architecture X (supported: ...)", missing or
+// mistyped fields naming the field).
+ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source);
+
+// Reads `dir`/config.json. Throws IoError when missing, FormatError on bad JSON.
+ModelConfig load_model_config(const std::filesystem::path& dir);
+
+// Serialises back to a config.json that transformers loads (for `lorag convert` / `merge`).
+nlohmann::json to_json(const ModelConfig& config);
+
+}  // namespace lorag::model

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// Crash-safe file writes (model/core).
+#include "model/core/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "model/core/error.h"
+
+namespace lorag {
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp_path_for(const fs::path& path) {
+  std::random_device rd;
+  return path.parent_path() / (".tmp." + path.filename().string() + "." + std::to_string(rd()));
+}
+
+// fsync so the rename cannot become visible before the data is on disk.
+void sync_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+}  // namespace
+
+void write_file_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  LORAG_CHECK(fs::is_directory(dir), IoError, path.string(), ": directory ", dir.string(), " does not exist");
+  const fs::path tmp = temp_path_for(path.parent_path().empty() ? fs::path(".") / path : path);
+  try {
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      LORAG_CHECK(out.good(), IoError, tmp.string(), ": cannot open for writing: ", std::strerror(errno));
+      write(out);
+      out.flush();
+      LORAG_CHECK(out.good(), IoError, tmp.string(), ": write failed (disk full?)");
+    }
+    sync_file(tmp);
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename temp file into place: ", ec.message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+}
+
+void write_file_atomically(const fs::path& path, std::string_view contents) {
+  write_file_atomically(path, [&](std::ostream& out) { out.write(contents.data(), contents.size()); });
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open: ", std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace lorag

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Key/value cache for incremental decoding (model/): one buffer per layer,
+// allocated once for the whole generation so decoding never reallocates.
+#pragma once
+
+#include <ATen/Tensor.h>
+#include <c10/core/TensorOptions.h>
+
+#include <vector>
+
+#include "model/config.h"
+
+namespace lorag::model {
+
+class KvCache {
+ public:
+  // Allocates keys and values [B, Hkv, capacity, D] per layer with `options`.
+  KvCache(const ModelConfig& config, int64_t batch, int64_t capacity, const c10::TensorOptions& options);
+
+  // Tokens already stored (the same for every row; padding is tracked by the mask).
+  int64_t length() const { return length_; }
+  int64_t capacity() const { return capacity_; }
+  int64_t batch() const { return batch_; }
+
+  // Stores k, v [B, Hkv, T, D] for `layer` at positions [length, length + T) and
+  // returns views of keys and values [B, Hkv, length + T, D]. Does not advance;
+  // the model calls advance(T) once every layer has appended.
+  // Throws ShapeError when the cache would overflow its capacity.
+  std::pair<at::Tensor, at::Tensor> append(int64_t layer, const at::Tensor& k, const at::Tensor& v);
+  void advance(int64_t tokens);
+
+  // Keeps only the rows in `rows` (int64 [B'] on the cache's device), for
+  // dropping finished sequences from a batch.
+  void select_rows(const at::Tensor& rows);
+  void reset() { length_ = 0; }
+
+ private:
+  std::vector<at::Tensor> keys_;    // per layer [B, Hkv, capacity, D]
+  std::vector<at::Tensor> values_;  // per layer [B, Hkv, capacity, D]
+  int64_t batch_ = 0;
+  int64_t capacity_ = 0;
+  int64_t length_ = 0;
+};
+
+}  // namespace lorag::model

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/model_loader.h"
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include "model/core/atomic_file.h"
+#include "model/core/error.h"
+#include "model/core/log.h"
+#include "model/core/timer.h"
+#include "model/tensor_source.h"
+#include "model/weight_loading.h"
+
+namespace lorag::model {
+namespace fs = std::filesystem;
+
+c10::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  if (name == "cuda" || name.starts_with("cuda:")) {
+    LORAG_CHECK(torch::cuda::is_available(), UsageError, "--device ", name,
+                ": CUDA is not available on this machine (use --device cpu)");
+    try {
+      return c10::Device(name);
+    } catch (const c10::Error&) {
+      LORAG_FAIL(UsageError, "--device '", name, "' is not a device (expected cpu, cuda or cuda:N)");
+    }
+  }
+  LORAG_FAIL(UsageError, "--device '", name, "' is not a device (expected auto, cpu, cuda or cuda:N)");
+}
+
+c10::ScalarType resolve_dtype(const std::string& name, const c10::Device& device) {
+  if (name == "auto") return device.is_cuda() ? c10::kBFloat16 : c10::kFloat;
+  if (name == "fp32" || name == "float32") return c10::kFloat;
+  if (name == "bf16" || name == "bfloat16") return c10::kBFloat16;
+  if (name == "fp16" || name == "float16") return c10::kHalf;
+  LORAG_FAIL(UsageError, "--dtype '", name, "' is not a dtype (expected auto, fp32, bf16 or fp16)");
+}
+
+std::string read_chat_template_source(const fs::path& dir) {
+  if (fs::exists(dir / "chat_template.jinja")) return read_file(dir / "chat_template.jinja");
+  const auto path = dir / "tokenizer_config.json";
+  if (!fs::exists(path)) return "";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    LORAG_FAIL(FormatError, path.string(), ": invalid JSON: ", e.what());
+  }
+  auto it = j.find("chat_template");
+  if (it == j.end() || it->is_null()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_array()) {  // [{"name": "default", "template": "..."}, ...]
+    for (const auto& t : *it) {
+      if (t.value("name", "") == "default") return t.value("template", "");
+    }
+  }
+  LORAG_FAIL(FormatError, path.string(), ": field 'chat_template' must be a string or a list of named templates");
+}
+
+LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
+  Timer timer;
+  LORAG_CHECK(fs::exists(path), IoError, path.string(), ": model not found");
+  LORAG_CHECK(fs::is_directory(path), UsageError, path.string(),
+              ": expected a Hugging Face model folder (config.json, *.safetensors, tokenizer files)");
+  LoadedModel out;
+  out.path = path;
+  out.config = load_model_config(path);
+  const auto device = resolve_device(options.device);
+  const auto dtype = resolve_dtype(options.dtype, device);
+  auto source = open_safetensors_checkpoint(path);
+  out.net = CausalLM(out.config, torch::TensorOptions().dtype(dtype).device(device));
+  load_weights(*out.net, *source);
+  out.net->eval();
+  out.tokenizer = text::load_tokenizer(path);
+  out.chat_template_source = read_chat_template_source(path);
+  out.load_seconds = timer.seconds();
+  log::debug("loaded ", path.string(), " in ", out.load_seconds, " s");
+  return out;
+}
+
+}  // namespace lorag::model

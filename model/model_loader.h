@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loads a whole model from disk (model/): config, weights and tokenizer of a
+// Hugging Face folder, onto the requested device and dtype.
+#pragma once
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "model/causal_lm.h"
+#include "model/config.h"
+#include "model/text/tokenizer.h"
+
+namespace lorag::model {
+
+struct LoadOptions {
+  std::string device = "auto";  // "cpu", "cuda", "cuda:1"; "auto" = cuda when available
+  std::string dtype = "auto";   // "fp32", "bf16", "fp16"; "auto" = bf16 on cuda, fp32 on cpu
+};
+
+struct LoadedModel {
+  ModelConfig config;
+  CausalLM net{nullptr};
+  std::shared_ptr<const text::Tokenizer> tokenizer;
+  std::string chat_template_source;  // tokenizer_config.json "chat_template", empty when none
+  std::filesystem::path path;
+  double load_seconds = 0;           // wall time of load_model
+};
+
+// Resolves "auto"/"cpu"/"cuda[:N]"; throws UsageError for anything else or when
+// CUDA is asked for and not available.
+c10::Device resolve_device(const std::string& name);
+// Resolves "auto"/"fp32"/"bf16"/"fp16" for `device`; throws UsageError otherwise.
+c10::ScalarType resolve_dtype(const std::string& name, const c10::Device& device);
+
+// Loads the model folder at `path`. Throws IoError/FormatError/ConfigError/ShapeError
+// naming the file, field or tensor at fault.
+LoadedModel load_model(const std::filesystem::path& path, const LoadOptions& options);
+
+// Reads the chat template string from `dir`/tokenizer_config.json (or
+// chat_template.jinja); empty when there is none.
+std::string read_chat_template_source(const std::filesystem::path& dir);
+
+}  // namespace lorag::model

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// The attention mask one forward pass shares across layers (model/nn).
+#pragma once
+
+#include <ATen/Tensor.h>
+
+namespace lorag::model {
+
+// What scaled_dot_product_attention gets: either `is_causal` with no mask (the
+// fast kernels), or an explicit boolean `mask` [B, 1, T, L] (true = may attend),
+// or neither (a single new token that may see every cached key).
+struct AttentionMask {
+  at::Tensor mask;
+  bool is_causal = false;
+};
+
+// Builds the mask for T new tokens after `past` cached ones (L = past + T).
+// `key_valid` [B, L] bool marks real (non-padding) tokens, undefined when none are
+// padding. `sliding_window` > 0 restricts each query to the last `sliding_window`
+// keys (Mistral). Query rows that are themselves padding see every key, so they
+// never produce NaNs that could leak into later layers.
+AttentionMask make_attention_mask(int64_t past, int64_t tokens, const at::Tensor& key_valid,
+                                  int64_t sliding_window, const at::Device& device);
+
+}  // namespace lorag::model

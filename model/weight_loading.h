@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copies a checkpoint's tensors into a module's parameters by name (model/).
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include "model/tensor_source.h"
+
+namespace lorag::model {
+
+// For every parameter of `module` (named as Hugging Face keys), reads the tensor
+// of the same name from `source` and copies it in, converting dtype and moving it
+// to the parameter's device. Throws FormatError naming the tensor when one is
+// missing from the checkpoint or when the checkpoint holds tensors the model has
+// no place for, and ShapeError naming the tensor and both shapes on a mismatch.
+// Keys with no weights of their own (`rotary_emb.inv_freq`, a tied `lm_head.weight`)
+// are ignored.
+void load_weights(torch::nn::Module& module, const TensorSource& source);
+
+}  // namespace lorag::model

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# One-time set-up of a fresh machine: Debian packages, the Python venv (torch carries
+# LibTorch), the bundled default models, then a CMake build into build/.
+# Idempotent: every step checks whether it is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+log() { echo "[setup] $*" >&2; }
+
+# ---- Debian packages -------------------------------------------------------
+APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
+  libsentencepiece-dev sentencepiece libpcre2-dev libfaiss-dev libopenblas-dev libomp-dev
+  libhdf5-dev libboost-program-options-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3-venv)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# ---- Python venv: LibTorch (from the torch wheel) and test-time references ---
+PY_PACKAGES=(torch numpy safetensors sentencepiece transformers protobuf gguf accelerate)
+if [[ ! -x .venv/bin/python ]]; then
+  log "creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import torch, transformers, safetensors, sentencepiece, gguf, accelerate" 2>/dev/null; then
+  log "installing Python packages: ${PY_PACKAGES[*]} (torch is large; this takes a while)"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q "${PY_PACKAGES[@]}"
+fi
+
+# ---- Bundled default models (no hub access, ever) ---------------------------
+bash scripts/fetch_models.sh
+
+# ---- Build -------------------------------------------------------------------
+if [[ "${LORAG_SKIP_BUILD:-0}" != 1 ]]; then
+  bash scripts/build.sh
+fi
+log "done"

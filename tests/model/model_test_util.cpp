@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tests/model/model_test_util.h"
+
+#include "model/tensor_source.h"
+#include "model/weight_loading.h"
+#include "model/formats/safetensors_file.h"
+#include "tests/test_util.h"
+
+namespace lorag::test {
+
+FixtureModel load_fixture_model(const std::string& name) {
+  FixtureModel out;
+  const auto dir = fixture("models/" + name);
+  out.config = model::load_model_config(dir);
+  out.net = model::CausalLM(out.config, torch::TensorOptions().dtype(torch::kFloat32));
+  model::load_weights(*out.net, *model::open_safetensors_checkpoint(dir));
+  out.net->eval();
+  // reference.safetensors is not a model checkpoint; read it as a plain file.
+  auto ref = model::formats::SafetensorsFile::open(dir / "reference.safetensors");
+  for (const auto& [key, entry] : ref->tensors()) {
+    auto dtype = entry.dtype == "F32" ? torch::kFloat32 : torch::kInt64;
+    out.reference[key] =
+        torch::from_blob(const_cast<uint8_t*>(entry.data.data()), entry.shape, torch::dtype(dtype)).clone();
+  }
+  return out;
+}
+
+}  // namespace lorag::test

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loading the tiny fixture models and their transformers references (tests/model).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+
+#include "model/causal_lm.h"
+#include "model/config.h"
+
+namespace lorag::test {
+
+// fp32 CPU against transformers fp32 CPU: only summation order differs.
+constexpr double kFp32LogitTolerance = 1e-4;
+
+struct FixtureModel {
+  model::ModelConfig config;
+  model::CausalLM net{nullptr};
+  std::map<std::string, torch::Tensor> reference;  // reference.safetensors, copied out
+};
+
+// Loads fixtures/models/`name` in fp32 on the CPU with its reference tensors.
+FixtureModel load_fixture_model(const std::string& name);
+
+}  // namespace lorag::test
