@@ -13,6 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import torch
+from safetensors.torch import save_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 
@@ -21,7 +22,17 @@ def main(gguf: str, out: str):
     tmp = Path(out + ".tmp")
     tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
     model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
-    model.save_pretrained(tmp)
+    # transformers refuses save_pretrained() on GGUF-loaded models; the weights
+    # are plain dequantized tensors, so write them ourselves.
+    tmp.mkdir(parents=True, exist_ok=True)
+    tied = model.config.tie_word_embeddings
+    state = {k: v.contiguous() for k, v in model.state_dict().items() if not (tied and k == "lm_head.weight")}
+    save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.config.architectures = [type(model).__name__]
+    model.config.save_pretrained(tmp)
+    model.generation_config.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     tmp.rename(out)  # the folder appears whole or not at all
 

@@ -15,12 +15,16 @@ FixtureModel load_fixture_model(const std::string& name) {
   out.net = model::CausalLM(out.config, torch::TensorOptions().dtype(torch::kFloat32));
   model::load_weights(*out.net, *model::open_safetensors_checkpoint(dir));
   out.net->eval();
-  // reference.safetensors is not a model checkpoint; read it as a plain file.
-  auto ref = model::formats::SafetensorsFile::open(dir / "reference.safetensors");
-  for (const auto& [key, entry] : ref->tensors()) {
-    auto dtype = entry.dtype == "F32" ? torch::kFloat32 : torch::kInt64;
-    out.reference[key] =
-        torch::from_blob(const_cast<uint8_t*>(entry.data.data()), entry.shape, torch::dtype(dtype)).clone();
+  out.reference = read_tensors(dir / "reference.safetensors");
+  return out;
+}
+
+std::map<std::string, torch::Tensor> read_tensors(const std::filesystem::path& path) {
+  std::map<std::string, torch::Tensor> out;
+  auto file = model::formats::SafetensorsFile::open(path);
+  for (const auto& [key, entry] : file->tensors()) {
+    auto dtype = entry.dtype == "F32" ? torch::kFloat32 : entry.dtype == "BOOL" ? torch::kBool : torch::kInt64;
+    out[key] = torch::from_blob(const_cast<uint8_t*>(entry.data.data()), entry.shape, torch::dtype(dtype)).clone();
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -20,6 +21,9 @@ struct FixtureModel {
   model::CausalLM net{nullptr};
   std::map<std::string, torch::Tensor> reference;  // reference.safetensors, copied out
 };
+
+// Every tensor of a safetensors file (F32 or I64), copied out of the mapping.
+std::map<std::string, torch::Tensor> read_tensors(const std::filesystem::path& path);
 
 // Loads fixtures/models/`name` in fp32 on the CPU with its reference tensors.
 FixtureModel load_fixture_model(const std::string& name);

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// `lorag chat`: a multi-turn conversation on stdin/stdout.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_session.h"
+#include "model/core/log.h"
+
+namespace lorag::cli {
+namespace {
+
+// Sampling defaults for conversation: a touch of randomness reads better than greedy.
+infer::GenerateConfig chat_defaults() {
+  infer::GenerateConfig c;
+  c.max_new_tokens = 512;
+  c.temperature = 0.7;
+  c.top_p = 0.9;
+  c.repetition_penalty = 1.05;
+  return c;
+}
+
+}  // namespace
+
+int run_chat(const Args& args) {
+  ModelOptions model;
+  infer::GenerateConfig config = chat_defaults();
+  po::options_description all;
+  all.add(model_options(model)).add(generation_options(config));
+  po::variables_map vm;
+  if (!parse_options(args, all, {}, vm)) {
+    print_usage("chat", "Talks to a model. Type a message and Enter; /reset clears the conversation, "
+                        "/exit (or Ctrl-D) leaves.", all);
+    return 0;
+  }
+  config.validate();
+  auto session = open_session(model);
+  config.stop_token_ids = session.formatter->end_of_turn_ids();
+  const bool interactive = ::isatty(STDIN_FILENO);
+  std::vector<text::ChatMessage> history;
+  if (!model.system.empty()) history.push_back({"system", model.system});
+  const size_t base = history.size();
+  std::string line;
+  while (true) {
+    if (interactive) std::cerr << "> " << std::flush;
+    if (!std::getline(std::cin, line)) break;  // Ctrl-D
+    if (line == "/exit" || line == "/quit") break;
+    if (line == "/reset") {
+      history.resize(base);
+      log::info("conversation cleared");
+      continue;
+    }
+    if (line.empty()) continue;
+    history.push_back({"user", line});
+    auto ids = session.formatter->encode_chat(history);
+    // Forget the oldest turns (never the system prompt) once the context would overflow.
+    const auto context = session.model.config.max_position_embeddings;
+    while (static_cast<int64_t>(ids.size()) + config.max_new_tokens > context && history.size() > base + 1) {
+      history.erase(history.begin() + base, history.begin() + std::min(history.size() - 1, base + 2));
+      ids = session.formatter->encode_chat(history);
+      log::warn("conversation too long for the context: dropped the oldest turn");
+    }
+    auto results = session.generator->generate({ids}, config, [](size_t, const std::string& text) {
+      std::cout << text << std::flush;
+    });
+    std::cout << std::endl;
+    history.push_back({"assistant", results[0].text});
+    if (interactive) report_speed(session, session.generator->last_stats());
+  }
+  return 0;
+}
+
+}  // namespace lorag::cli

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// `lorag generate`: one prompt streamed to stdout, or a JSONL batch to JSONL.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/model_session.h"
+#include "infer/prompt_records.h"
+#include "model/core/atomic_file.h"
+#include "model/core/error.h"
+#include "model/core/log.h"
+
+namespace lorag::cli {
+namespace {
+
+struct GenerateFlags {
+  std::string prompt, prompt_file, input, output;
+  int64_t batch_size = 8;
+  bool no_stream = false;
+};
+
+std::vector<std::vector<int64_t>> encode_all(const ModelSession& s, const std::vector<infer::PromptRecord>& records,
+                                             size_t begin, size_t end) {
+  std::vector<std::vector<int64_t>> prompts;
+  for (size_t i = begin; i < end; ++i) prompts.push_back(s.formatter->encode_chat(records[i].messages));
+  return prompts;
+}
+
+int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig config) {
+  const auto records = infer::read_prompt_records(flags.input);
+  config.stop_token_ids = s.formatter->end_of_turn_ids();
+  std::string out;
+  infer::GenerationStats total;
+  for (size_t begin = 0; begin < records.size(); begin += flags.batch_size) {
+    const size_t end = std::min(records.size(), begin + static_cast<size_t>(flags.batch_size));
+    auto prompts = encode_all(s, records, begin, end);
+    auto results = s.generator->generate(prompts, config);
+    const auto& st = s.generator->last_stats();
+    total.prompt_tokens += st.prompt_tokens;
+    total.generated_tokens += st.generated_tokens;
+    total.prefill_seconds += st.prefill_seconds;
+    total.decode_seconds += st.decode_seconds;
+    for (size_t i = 0; i < results.size(); ++i) {
+      nlohmann::json line = {{"id", records[begin + i].id},
+                             {"text", results[i].text},
+                             {"finish_reason", results[i].finish_reason},
+                             {"prompt_tokens", prompts[i].size()},
+                             {"completion_tokens", results[i].token_ids.size()}};
+      if (flags.output.empty()) {
+        std::cout << line.dump() << "\n" << std::flush;
+      } else {
+        out += line.dump() + "\n";
+      }
+    }
+    log::info(end, "/", records.size(), " prompts done");
+  }
+  if (!flags.output.empty()) write_file_atomically(flags.output, out);
+  report_speed(s, total);
+  return 0;
+}
+
+}  // namespace
+
+int run_generate(const Args& args) {
+  ModelOptions model;
+  infer::GenerateConfig config;
+  GenerateFlags flags;
+  po::options_description input("Input and output");
+  input.add_options()
+      ("prompt", po::value(&flags.prompt)->value_name("TEXT"), "the prompt (also accepted as the last argument)")
+      ("prompt-file", po::value(&flags.prompt_file)->value_name("FILE"), "read the prompt from a text file")
+      ("input", po::value(&flags.input)->value_name("FILE.jsonl"),
+       "batch: one {\"prompt\": ...} or {\"messages\": [...]} per line (optional \"id\", \"system\")")
+      ("output", po::value(&flags.output)->value_name("FILE.jsonl"), "batch results (default: stdout)")
+      ("batch-size", po::value(&flags.batch_size)->default_value(flags.batch_size), "prompts generated together")
+      ("no-stream", po::bool_switch(&flags.no_stream), "print the answer when done instead of token by token");
+  po::options_description all;
+  all.add(input).add(model_options(model)).add(generation_options(config));
+  po::positional_options_description positional;
+  positional.add("prompt", 1);
+  po::variables_map vm;
+  if (!parse_options(args, all, positional, vm)) {
+    print_usage("generate", "Generates text with a model (greedy unless --temperature > 0).", all);
+    return 0;
+  }
+  const int sources = !flags.prompt.empty() + !flags.prompt_file.empty() + !flags.input.empty();
+  LORAG_CHECK(sources == 1, UsageError, "give exactly one of --prompt, --prompt-file or --input");
+  LORAG_CHECK(flags.batch_size > 0, UsageError, "--batch-size must be positive, got ", flags.batch_size);
+  LORAG_CHECK(flags.output.empty() || !flags.input.empty(), UsageError, "--output needs --input");
+  config.validate();
+
+  auto session = open_session(model);
+  if (!flags.input.empty()) return run_batch(session, flags, config);
+  std::string prompt = flags.prompt;
+  if (!flags.prompt_file.empty()) prompt = read_file(flags.prompt_file);
+  config.stop_token_ids = session.formatter->end_of_turn_ids();
+  auto ids = session.formatter->encode_prompt(prompt, model.system);
+  auto stream = [&](size_t, const std::string& text) {
+    if (!flags.no_stream) std::cout << text << std::flush;
+  };
+  auto results = session.generator->generate({ids}, config, stream);
+  if (flags.no_stream) std::cout << results[0].text;
+  std::cout << std::endl;
+  report_speed(session, session.generator->last_stats());
+  return 0;
+}
+
+}  // namespace lorag::cli

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// `lorag info`: what a model is, on stdout.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_session.h"
+
+namespace lorag::cli {
+
+int run_info(const Args& args) {
+  ModelOptions model;
+  model.load.device = "cpu";
+  po::options_description all;
+  all.add(model_options(model));
+  po::variables_map vm;
+  if (!parse_options(args, all, {}, vm)) {
+    print_usage("info", "Describes a model: architecture, parameter count, context length, dtype, tokenizer.", all);
+    return 0;
+  }
+  auto session = open_session(model);
+  const auto& c = session.model.config;
+  int64_t params = 0;
+  for (const auto& p : session.model.net->parameters()) params += p.numel();
+  const auto& tok = *session.model.tokenizer;
+  std::cout << "path:               " << session.model.path.string() << "\n"
+            << "architecture:       " << c.architecture << " (" << c.model_type << ")\n"
+            << "parameters:         " << params << " (" << params / 1e6 << " M)\n"
+            << "layers:             " << c.num_hidden_layers << "\n"
+            << "hidden size:        " << c.hidden_size << " (mlp " << c.intermediate_size << ")\n"
+            << "attention heads:    " << c.num_attention_heads << " (kv " << c.num_key_value_heads
+            << ", head dim " << c.head_dim() << ")\n"
+            << "context length:     " << c.max_position_embeddings << "\n"
+            << "rope:               theta " << c.rope_theta << ", scaling " << c.rope_scaling.type << "\n"
+            << "tied embeddings:    " << (c.tie_word_embeddings ? "yes" : "no") << "\n"
+            << "stored dtype:       " << c.torch_dtype << "\n"
+            << "tokenizer:          " << tok.kind() << ", vocab " << tok.vocab_size() << "\n"
+            << "chat template:      " << session.formatter->template_name() << "\n";
+  return 0;
+}
+
+}  // namespace lorag::cli

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subcommands of the `lorag` binary (cli/). Each takes its arguments (after
+// the command name) and returns the exit code; errors propagate as exceptions
+// for `main` to report.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lorag::cli {
+
+using Args = std::vector<std::string>;
+
+int run_generate(const Args& args);
+int run_chat(const Args& args);
+int run_info(const Args& args);
+
+}  // namespace lorag::cli

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/options.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "model/core/atomic_file.h"
+#include "model/core/error.h"
+
+namespace lorag::cli {
+namespace fs = std::filesystem;
+
+po::options_description model_options(ModelOptions& o) {
+  po::options_description d("Model");
+  d.add_options()
+      ("model", po::value(&o.model)->value_name("PATH"),
+       "Hugging Face model folder (config.json, *.safetensors, tokenizer); default: the bundled SmolLM2-135M-Instruct")
+      ("device", po::value(&o.load.device)->default_value(o.load.device), "auto, cpu, cuda or cuda:N")
+      ("dtype", po::value(&o.load.dtype)->default_value(o.load.dtype),
+       "auto (bf16 on cuda, fp32 on cpu), fp32, bf16 or fp16")
+      ("chat-template", po::value(&o.chat_template)->default_value(o.chat_template),
+       "auto (from tokenizer_config.json), none (raw text), or one of chatml, llama2, llama3, mistral, "
+       "zephyr, gemma, phi3")
+      ("system", po::value(&o.system)->value_name("TEXT"), "system prompt");
+  return d;
+}
+
+po::options_description generation_options(infer::GenerateConfig& c) {
+  po::options_description d("Generation");
+  d.add_options()
+      ("max-new-tokens", po::value(&c.max_new_tokens)->default_value(c.max_new_tokens), "tokens to generate at most")
+      ("temperature", po::value(&c.temperature)->default_value(c.temperature), "0 = greedy; > 0 samples")
+      ("top-k", po::value(&c.top_k)->default_value(c.top_k), "sample from the k most likely tokens; 0 = off")
+      ("top-p", po::value(&c.top_p)->default_value(c.top_p), "nucleus sampling mass; 1 = off")
+      ("min-p", po::value(&c.min_p)->default_value(c.min_p), "drop tokens below min-p x the top probability")
+      ("repetition-penalty", po::value(&c.repetition_penalty)->default_value(c.repetition_penalty),
+       "transformers' repetition penalty over prompt and output; 1 = off")
+      ("frequency-penalty", po::value(&c.frequency_penalty)->default_value(c.frequency_penalty),
+       "OpenAI frequency penalty over the output")
+      ("presence-penalty", po::value(&c.presence_penalty)->default_value(c.presence_penalty),
+       "OpenAI presence penalty over the output")
+      ("stop", po::value(&c.stop)->value_name("TEXT")->composing(), "stop string (repeatable)")
+      ("ignore-eos", po::bool_switch(&c.ignore_eos), "keep generating past end-of-sequence tokens")
+      ("seed", po::value(&c.seed)->default_value(c.seed), "sampling seed");
+  return d;
+}
+
+namespace {
+// Turns a --config JSON object into "--key=value" arguments.
+std::vector<std::string> config_as_args(const fs::path& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    LORAG_FAIL(UsageError, path.string(), ": invalid JSON: ", e.what());
+  }
+  LORAG_CHECK(j.is_object(), UsageError, path.string(), ": expected a JSON object of flag names to values");
+  std::vector<std::string> args;
+  for (const auto& [key, value] : j.items()) {
+    auto one = [&](const nlohmann::json& v) {
+      if (v.is_boolean()) {
+        if (v.get<bool>()) args.push_back("--" + key);
+      } else {
+        args.push_back("--" + key + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+      }
+    };
+    if (value.is_array()) {
+      for (const auto& v : value) one(v);
+    } else {
+      one(value);
+    }
+  }
+  return args;
+}
+}  // namespace
+
+bool parse_options(const std::vector<std::string>& args, po::options_description& options,
+                   const po::positional_options_description& positional, po::variables_map& vm) {
+  std::string config_path;
+  po::options_description common("General");
+  common.add_options()("help,h", "show this help")
+      ("config", po::value(&config_path)->value_name("FILE.json"), "read flags from a JSON object first");
+  options.add(common);
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    if (vm.count("help")) return false;
+    if (vm.count("config")) {
+      // Values already typed on the command line stay: store() keeps the first non-default value.
+      auto from_file = config_as_args(vm["config"].as<std::string>());
+      po::store(po::command_line_parser(from_file).options(options).run(), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return true;
+}
+
+void print_usage(const std::string& command, const std::string& summary, const po::options_description& options) {
+  std::cout << "usage: lorag " << command << " [options]\n\n" << summary << "\n\n" << options << std::flush;
+}
+
+std::string default_model_path() {
+  if (const char* env = std::getenv("LORAG_MODEL")) return env;
+  const fs::path relative = fs::path("models") / "SmolLM2-135M-Instruct";
+  std::vector<fs::path> roots = {fs::current_path()};
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  // The binary lives in build/cli/ of a checkout: look two and three levels up.
+  if (!ec) roots.insert(roots.end(), {exe.parent_path().parent_path().parent_path(),
+                                      exe.parent_path().parent_path()});
+  for (const auto& root : roots) {
+    if (fs::exists(root / relative / "config.json")) return (root / relative).string();
+  }
+  LORAG_FAIL(UsageError, "no --model given and the default model ", relative.string(),
+             " is not installed (run scripts/setup.sh, or pass --model PATH)");
+}
+
+std::string resolve_model_path(const ModelOptions& options) {
+  return options.model.empty() ? default_model_path() : options.model;
+}
+
+}  // namespace lorag::cli

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "infer/prompt_records.h"
+
+#include <fstream>
+
+#include "model/core/error.h"
+
+namespace lorag::infer {
+namespace {
+using nlohmann::json;
+
+std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& where) {
+  LORAG_CHECK(j.is_array() && !j.empty(), FormatError, where, ": 'messages' must be a non-empty list");
+  std::vector<text::ChatMessage> out;
+  for (const auto& m : j) {
+    LORAG_CHECK(m.is_object() && m.contains("role") && m["role"].is_string() && m.contains("content") &&
+                    m["content"].is_string(),
+                FormatError, where, ": each message needs string 'role' and 'content', got ", m.dump());
+    out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+  }
+  return out;
+}
+
+PromptRecord parse_record(const std::string& text, const std::string& where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
+  }
+  LORAG_CHECK(j.is_object(), FormatError, where, ": expected a JSON object, got ", j.type_name());
+  PromptRecord r;
+  r.id = j.value("id", json());
+  if (j.contains("system")) {
+    LORAG_CHECK(j["system"].is_string(), FormatError, where, ": 'system' must be a string");
+    r.messages.push_back({"system", j["system"].get<std::string>()});
+  }
+  if (j.contains("messages")) {
+    auto messages = parse_messages(j["messages"], where);
+    r.messages.insert(r.messages.end(), messages.begin(), messages.end());
+  } else {
+    LORAG_CHECK(j.contains("prompt") && j["prompt"].is_string(), FormatError, where,
+                ": needs a string 'prompt' or a 'messages' list");
+    r.messages.push_back({"user", j["prompt"].get<std::string>()});
+  }
+  return r;
+}
+}  // namespace
+
+std::vector<PromptRecord> read_prompt_records(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open");
+  std::vector<PromptRecord> records;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto record = parse_record(line, path.string() + ":" + std::to_string(number));
+    record.line = number;
+    records.push_back(std::move(record));
+  }
+  LORAG_CHECK(!records.empty(), FormatError, path.string(), ": no prompts (the file is empty)");
+  return records;
+}
+
+}  // namespace lorag::infer
