@@ -22,7 +22,13 @@ if(NOT Torch_DIR AND NOT DEFINED ENV{Torch_DIR})
   endforeach()
 endif()
 
-# Torch's CMake config looks for the CUDA toolkit itself when the build has CUDA.
+# Torch's CMake config looks for the CUDA toolkit itself when the build has CUDA,
+# even with LORAG_CUDA off: keep its CUDA dialect at one nvcc supports and stop
+# it from probing for a GPU (there is none on CI).
+set(CMAKE_CUDA_STANDARD 17)
+if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
+  set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
+endif()
 if(LORAG_CUDA)
   include(CheckLanguage)
   check_language(CUDA)
@@ -31,11 +37,6 @@ if(LORAG_CUDA)
       set(CMAKE_CUDA_ARCHITECTURES 80 90)  # A100, H100/H200
     endif()
     enable_language(CUDA)
-    set(CMAKE_CUDA_STANDARD 17)
-    # Stops Torch's config from probing for a GPU (there is none on CI).
-    if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
-      set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
-    endif()
     find_package(CUDAToolkit REQUIRED)
   else()
     message(WARNING "lorag: nvcc not found; building without lorag's CUDA kernels (LibTorch still runs on CUDA)")

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "model/core/error.h"
 #include "tests/model/model_test_util.h"
 
 namespace lorag::infer {

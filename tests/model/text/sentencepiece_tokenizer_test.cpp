@@ -14,49 +14,58 @@ namespace {
 
 using nlohmann::json;
 
-const json& reference() {
-  static const json ref = test::read_json(test::fixture("tokenizers/reference.json"))["tiny_sp"];
-  return ref;
+const json& reference(const std::string& name = "tiny_sp") {
+  static const json ref = test::read_json(test::fixture("tokenizers/reference.json"));
+  return ref[name];
 }
 
+// tiny_sp: Llama-2-like (dummy prefix); gemma_sp: trained without one, loaded as GemmaTokenizer.
+const std::vector<std::string> kSpNames = {"tiny_sp", "gemma_sp"};
+
 TEST(SentencePieceTokenizer, MatchesTransformersOnMixedText) {
-  auto tok = load_tokenizer(test::fixture("tokenizers/tiny_sp"));
-  ASSERT_EQ(tok->kind(), "sentencepiece");
-  for (const json& c : reference()["encode"]) {
-    const std::string text = c["text"];
-    SCOPED_TRACE("text='" + text + "'");
-    EXPECT_EQ(tok->encode(text, false), c["ids"].get<std::vector<int64_t>>());
-    EXPECT_EQ(tok->encode(text, true), c["ids_special"].get<std::vector<int64_t>>());
-    const auto ids = c["ids"].get<std::vector<int64_t>>();
-    EXPECT_EQ(tok->decode(ids, false), c["decode"].get<std::string>());
-    EXPECT_EQ(tok->decode(ids, true), c["decode_skip"].get<std::string>());
+  for (const std::string& name : kSpNames) {
+    auto tok = load_tokenizer(test::fixture("tokenizers/" + name));
+    ASSERT_EQ(tok->kind(), "sentencepiece");
+    for (const json& c : reference(name)["encode"]) {
+      const std::string text = c["text"];
+      SCOPED_TRACE(name + " text='" + text + "'");
+      EXPECT_EQ(tok->encode(text, false), c["ids"].get<std::vector<int64_t>>());
+      EXPECT_EQ(tok->encode(text, true), c["ids_special"].get<std::vector<int64_t>>());
+      const auto ids = c["ids"].get<std::vector<int64_t>>();
+      EXPECT_EQ(tok->decode(ids, false), c["decode"].get<std::string>());
+      EXPECT_EQ(tok->decode(ids, true), c["decode_skip"].get<std::string>());
+    }
   }
 }
 
 TEST(SentencePieceTokenizer, PlainTextMatchesSentencepieceLibrary) {
   // Without a leading space or special tokens, transformers and sentencepiece agree.
-  auto tok = load_tokenizer(test::fixture("tokenizers/tiny_sp"));
-  int checked = 0;
-  for (const json& c : reference()["encode"]) {
-    const std::string text = c["text"];
-    if (text.empty() || text[0] == ' ' || text.find('<') != std::string::npos) continue;
-    SCOPED_TRACE("text='" + text + "'");
-    EXPECT_EQ(tok->encode(text, false), c["sentencepiece_ids"].get<std::vector<int64_t>>());
-    ++checked;
+  for (const std::string& name : kSpNames) {
+    auto tok = load_tokenizer(test::fixture("tokenizers/" + name));
+    int checked = 0;
+    for (const json& c : reference(name)["encode"]) {
+      const std::string text = c["text"];
+      if (text.empty() || text[0] == ' ' || text.find('<') != std::string::npos) continue;
+      SCOPED_TRACE(name + " text='" + text + "'");
+      EXPECT_EQ(tok->encode(text, false), c["sentencepiece_ids"].get<std::vector<int64_t>>());
+      ++checked;
+    }
+    EXPECT_GT(checked, 20);
   }
-  EXPECT_GT(checked, 20);
 }
 
 TEST(SentencePieceTokenizer, DecodeMatchesTransformers) {
-  auto tok = load_tokenizer(test::fixture("tokenizers/tiny_sp"));
-  for (const json& c : reference()["decode"]) {
-    SCOPED_TRACE("ids=" + c["ids"].dump());
-    const auto ids = c["ids"].get<std::vector<int64_t>>();
-    EXPECT_EQ(tok->decode(ids, false), c["text"].get<std::string>());
-    EXPECT_EQ(tok->decode(ids, true), c["text_skip"].get<std::string>());
+  for (const std::string& name : kSpNames) {
+    auto tok = load_tokenizer(test::fixture("tokenizers/" + name));
+    for (const json& c : reference(name)["decode"]) {
+      SCOPED_TRACE(name + " ids=" + c["ids"].dump());
+      const auto ids = c["ids"].get<std::vector<int64_t>>();
+      EXPECT_EQ(tok->decode(ids, false), c["text"].get<std::string>());
+      EXPECT_EQ(tok->decode(ids, true), c["text_skip"].get<std::string>());
+    }
+    const json& c = reference(name)["long"];
+    EXPECT_EQ(tok->encode(c["text"].get<std::string>(), false), c["ids"].get<std::vector<int64_t>>());
   }
-  const json& c = reference()["long"];
-  EXPECT_EQ(tok->encode(c["text"].get<std::string>(), false), c["ids"].get<std::vector<int64_t>>());
 }
 
 TEST(SentencePieceTokenizer, SpecialTokensFollowLlama) {

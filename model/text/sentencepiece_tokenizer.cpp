@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sentencepiece tokenizers (model/text).
+#include "model/text/sentencepiece_tokenizer.h"
+
+#include <sentencepiece_processor.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "model/core/error.h"
+#include "model/text/utf8.h"
+
+namespace lorag::text {
+
+SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::filesystem::path& model_file,
+                                                                     const SentencePieceOptions& options) {
+  std::ifstream in(model_file, std::ios::binary);
+  LORAG_CHECK(in.good(), IoError, model_file.string(), ": cannot open for reading");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  // Appending a second `normalizer_spec` (ModelProto field 3) holding
+  // `add_dummy_prefix` (field 3) = false merges into the first one, as protobuf
+  // merges repeated singular messages: tag 0x1A, length 2, tag 0x18, value 0.
+  std::string proto = buf.str();
+  // Models trained without a dummy prefix (Gemma) get none from transformers either.
+  bool model_adds_prefix = true;
+  {
+    sentencepiece::SentencePieceProcessor original;
+    const auto status = original.LoadFromSerializedProto(proto);
+    LORAG_CHECK(status.ok(), FormatError, model_file.string(), ": not a sentencepiece model (", status.ToString(), ")");
+    std::vector<std::string> pieces;
+    original.Encode("a", &pieces);
+    model_adds_prefix = !pieces.empty() && pieces[0].rfind("\xE2\x96\x81", 0) == 0;
+  }
+  proto.append("\x1A\x02\x18\x00", 4);
+  std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
+  tok->sp_ = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  const auto status = tok->sp_->LoadFromSerializedProto(proto);
+  LORAG_CHECK(status.ok(), FormatError, model_file.string(), ": not a sentencepiece model (", status.ToString(), ")");
+  tok->options_ = options;
+  tok->options_.add_prefix_space = options.add_prefix_space && model_adds_prefix;
+
+  // Control and unknown pieces are special added tokens in transformers.
+  for (int id = 0; id < tok->sp_->GetPieceSize(); ++id) {
+    if (tok->sp_->IsControl(id) || tok->sp_->IsUnknown(id)) {
+      tok->added_.add({id, tok->sp_->IdToPiece(id), true, false, false, false, false});
+    }
+  }
+  nlohmann::json decoders = nlohmann::json::array({
+      {{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
+      {{"type", "ByteFallback"}},
+      {{"type", "Fuse"}}});
+  if (tok->options_.add_prefix_space) decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  tok->decoder_ = std::make_unique<Decoder>(nlohmann::json{{"type", "Sequence"}, {"decoders", decoders}},
+                                            JsonPlace{model_file.string(), "decoder"});
+  return tok;
+}
+
+std::vector<int64_t> SentencePieceTokenizer::encode(std::string_view text, bool add_special) const {
+  std::string repaired;
+  if (!utf8::is_valid(text)) {
+    repaired = utf8::repair(text);
+    text = repaired;
+  }
+  std::vector<int64_t> ids;
+  if (add_special && special_.add_bos && special_.bos_id >= 0) ids.push_back(special_.bos_id);
+  std::vector<int> piece_ids;
+  for (const TextSegment& seg : added_.split(text, false, true)) {
+    if (seg.id >= 0) {
+      ids.push_back(seg.id);
+      continue;
+    }
+    // Metaspace(prepend_scheme = first | always | never), as transformers'
+    // `_get_prepend_scheme(add_prefix_space, legacy)` picks it.
+    const bool scheme_allows = options_.add_prefix_space && (options_.legacy || seg.at_start);
+    std::string piece;
+    const bool has_prefix = seg.text.front() == ' ' || seg.text.rfind("\xE2\x96\x81", 0) == 0;  // " " or "▁"
+    if (scheme_allows && !has_prefix) piece.push_back(' ');
+    piece.append(seg.text);
+    piece_ids.clear();
+    sp_->Encode(piece, &piece_ids);
+    ids.insert(ids.end(), piece_ids.begin(), piece_ids.end());
+  }
+  if (add_special && special_.add_eos && !special_.eos_ids.empty()) ids.push_back(special_.eos_ids.front());
+  return ids;
+}
+
+std::vector<std::string> SentencePieceTokenizer::tokens_of(const std::vector<int64_t>& ids, bool skip_special) const {
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (int64_t id : ids) {
+    if (const AddedToken* t = added_.find_id(id)) {
+      if (!(skip_special && t->special)) tokens.push_back(t->content);
+    } else if (id >= 0 && id < sp_->GetPieceSize()) {
+      tokens.push_back(sp_->IdToPiece(static_cast<int>(id)));
+    }
+  }
+  return tokens;
+}
+
+std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
+  return decoder_->decode(tokens_of(ids, skip_special));
+}
+
+std::string SentencePieceTokenizer::decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const {
+  return decoder_->decode_bytes(tokens_of(ids, skip_special));
+}
+
+int64_t SentencePieceTokenizer::vocab_size() const {
+  int64_t n = sp_->GetPieceSize();
+  for (const AddedToken& t : added_.tokens()) n = std::max(n, t.id + 1);
+  return n;
+}
+
+std::optional<int64_t> SentencePieceTokenizer::token_to_id(std::string_view token) const {
+  if (const AddedToken* t = added_.find_content(token)) return t->id;
+  const int id = sp_->PieceToId(std::string(token));
+  // PieceToId answers the unk id for unknown pieces.
+  if (sp_->IsUnknown(id) && sp_->IdToPiece(id) != token) return std::nullopt;
+  return id;
+}
+
+std::string SentencePieceTokenizer::id_to_token(int64_t id) const {
+  if (const AddedToken* t = added_.find_id(id)) return t->content;
+  return id >= 0 && id < sp_->GetPieceSize() ? sp_->IdToPiece(static_cast<int>(id)) : std::string();
+}
+
+bool SentencePieceTokenizer::is_special(int64_t id) const {
+  const AddedToken* t = added_.find_id(id);
+  return t != nullptr && t->special;
+}
+
+}  // namespace lorag::text
