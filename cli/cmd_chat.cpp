@@ -55,7 +55,7 @@ int run_chat(const Args& args) {
     history.push_back({"user", line});
     auto ids = session.formatter->encode_chat(history);
     // Forget the oldest turns (never the system prompt) once the context would overflow.
-    const auto context = session.model.config.max_position_embeddings;
+    const auto context = session.model.config.context_length();
     while (static_cast<int64_t>(ids.size()) + config.max_new_tokens > context && history.size() > base + 1) {
       history.erase(history.begin() + base, history.begin() + std::min(history.size() - 1, base + 2));
       ids = session.formatter->encode_chat(history);

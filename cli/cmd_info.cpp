@@ -29,7 +29,7 @@ int run_info(const Args& args) {
             << "hidden size:        " << c.hidden_size << " (mlp " << c.intermediate_size << ")\n"
             << "attention heads:    " << c.num_attention_heads << " (kv " << c.num_key_value_heads
             << ", head dim " << c.head_dim() << ")\n"
-            << "context length:     " << c.max_position_embeddings << "\n"
+            << "context length:     " << c.context_length() << "\n"
             << "rope:               theta " << c.rope_theta << ", scaling " << c.rope_scaling.type << "\n"
             << "tied embeddings:    " << (c.tie_word_embeddings ? "yes" : "no") << "\n"
             << "stored dtype:       " << c.torch_dtype << "\n"

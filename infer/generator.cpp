@@ -78,12 +78,12 @@ std::vector<GenerationResult> Generator::generate(const std::vector<std::vector<
     }
     longest = std::max<int64_t>(longest, prompts[i].size());
   }
-  LORAG_CHECK(longest < mc.max_position_embeddings, UsageError, "prompt of ", longest,
-              " tokens does not fit the model's context of ", mc.max_position_embeddings, " tokens");
+  LORAG_CHECK(longest < mc.context_length(), UsageError, "prompt of ", longest,
+              " tokens does not fit the model's context of ", mc.context_length(), " tokens");
   int64_t max_new = config.max_new_tokens;
-  if (longest + max_new > mc.max_position_embeddings) {
-    max_new = mc.max_position_embeddings - longest;
-    log::warn("max_new_tokens lowered to ", max_new, " to fit the context of ", mc.max_position_embeddings,
+  if (longest + max_new > mc.context_length()) {
+    max_new = mc.context_length() - longest;
+    log::warn("max_new_tokens lowered to ", max_new, " to fit the context of ", mc.context_length(),
               " tokens");
   }
   stats_ = {};

@@ -47,6 +47,12 @@ struct ModelConfig {
   std::string torch_dtype = "float32";             // dtype the weights were saved in, e.g. "bfloat16"
 
   int64_t head_dim() const { return head_dim_override > 0 ? head_dim_override : hidden_size / num_attention_heads; }
+  // Tokens the model can attend over: max_position_embeddings, stretched by the
+  // factor for dynamic NTK scaling, whose point is to run past it.
+  int64_t context_length() const {
+    return rope_scaling.type == "dynamic" ? static_cast<int64_t>(max_position_embeddings * rope_scaling.factor)
+                                          : max_position_embeddings;
+  }
   // Query heads per key/value head (GQA group size).
   int64_t kv_groups() const { return num_attention_heads / num_key_value_heads; }
 

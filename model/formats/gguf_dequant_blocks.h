@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-type block dequantizers behind `dequantize_row` (model/formats, internal).
+// Each converts `n_blocks` whole blocks from `src` into `dst`; no checks.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace lorag::model::formats::detail {
+
+// Little-endian loads from possibly unaligned block bytes. On little-endian
+// hosts a memcpy, which compilers turn into one (vectorizable) load.
+inline std::uint16_t load_u16(const std::uint8_t* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  } else {
+    return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+  }
+}
+inline std::uint32_t load_u32(const std::uint8_t* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  } else {
+    return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+           (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  }
+}
+
+void dequant_q4_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q4_1(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q5_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q5_1(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q8_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+
+void dequant_q2_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q3_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q4_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q5_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q6_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+void dequant_q8_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+
+}  // namespace lorag::model::formats::detail
