@@ -26,12 +26,12 @@ if ((${#missing[@]})); then
 fi
 
 # ---- Python venv: LibTorch (from the torch wheel) and test-time references ---
-PY_PACKAGES=(torch numpy safetensors sentencepiece transformers protobuf gguf accelerate)
+PY_PACKAGES=(torch numpy safetensors sentencepiece transformers protobuf gguf accelerate peft)
 if [[ ! -x .venv/bin/python ]]; then
   log "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch, transformers, safetensors, sentencepiece, gguf, accelerate" 2>/dev/null; then
+if ! .venv/bin/python -c "import torch, transformers, safetensors, sentencepiece, gguf, accelerate, peft" 2>/dev/null; then
   log "installing Python packages: ${PY_PACKAGES[*]} (torch is large; this takes a while)"
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q "${PY_PACKAGES[@]}"
