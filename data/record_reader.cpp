@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "data/record_reader.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "model/core/error.h"
+#include "model/text/utf8.h"
+
+namespace lorag::data {
+namespace {
+using nlohmann::json;
+
+// Offset of the first byte that is not part of a well-formed UTF-8 sequence.
+std::optional<std::size_t> first_invalid_utf8(const std::string& s) {
+  for (std::size_t pos = 0; pos < s.size();) {
+    const std::size_t n = text::utf8::valid_length(s, pos);
+    if (n == 0) return pos;
+    pos += n;
+  }
+  return std::nullopt;
+}
+
+std::string string_field(const json& j, const char* key, const std::string& where, bool required) {
+  if (!j.contains(key) || j[key].is_null()) {
+    LORAG_CHECK(!required, FormatError, where, ": missing field '", key, "'");
+    return "";
+  }
+  LORAG_CHECK(j[key].is_string(), FormatError, where, ": field '", key, "' must be a string, got ",
+              j[key].type_name());
+  return j[key].get<std::string>();
+}
+
+std::optional<DatasetFormat> detect(const json& j) {
+  if (j.contains("messages")) return DatasetFormat::kChat;
+  if (j.contains("instruction")) return DatasetFormat::kAlpaca;
+  if (j.contains("prompt")) return DatasetFormat::kPromptCompletion;
+  return std::nullopt;
+}
+
+std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& where) {
+  LORAG_CHECK(j.is_array() && !j.empty(), FormatError, where, ": 'messages' must be a non-empty list");
+  std::vector<text::ChatMessage> out;
+  bool has_assistant = false;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const json& m = j[i];
+    LORAG_CHECK(m.is_object(), FormatError, where, ": messages[", i, "] must be an object");
+    const std::string at = where + ": messages[" + std::to_string(i) + "]";
+    std::string role = string_field(m, "role", at, true);
+    LORAG_CHECK(role == "system" || role == "user" || role == "assistant", FormatError, at, ": role '", role,
+                "' is not one of system, user, assistant");
+    has_assistant = has_assistant || role == "assistant";
+    out.push_back({std::move(role), string_field(m, "content", at, true)});
+  }
+  LORAG_CHECK(has_assistant, FormatError, where, ": 'messages' has no assistant turn to train on");
+  return out;
+}
+
+Record parse_record(const json& j, DatasetFormat format, const std::string& where) {
+  Record r;
+  const std::string system = string_field(j, "system", where, false);
+  if (!system.empty()) r.messages.push_back({"system", system});
+  switch (format) {
+    case DatasetFormat::kChat: {
+      LORAG_CHECK(j.contains("messages"), FormatError, where, ": missing field 'messages'");
+      auto messages = parse_messages(j["messages"], where);
+      r.messages.insert(r.messages.end(), messages.begin(), messages.end());
+      break;
+    }
+    case DatasetFormat::kAlpaca: {
+      std::string user = string_field(j, "instruction", where, true);
+      const std::string input = string_field(j, "input", where, false);
+      if (!input.empty()) user += "\n\n" + input;
+      r.messages.push_back({"user", std::move(user)});
+      r.messages.push_back({"assistant", string_field(j, "output", where, true)});
+      break;
+    }
+    case DatasetFormat::kPromptCompletion:
+      r.messages.push_back({"user", string_field(j, "prompt", where, true)});
+      r.messages.push_back({"assistant", string_field(j, "completion", where, true)});
+      break;
+    case DatasetFormat::kAuto: LORAG_ASSERT(false, "format must be resolved before parsing");
+  }
+  return r;
+}
+
+// Parses one line; resolves `format` from it when still kAuto.
+Record parse_line(const std::string& line, DatasetFormat& format, const std::string& where) {
+  const auto bad = first_invalid_utf8(line);
+  LORAG_CHECK(!bad, FormatError, where, ": text is not valid UTF-8 (bad byte at column ", bad.value_or(0) + 1,
+              ")");
+  json j;
+  try {
+    j = json::parse(line);
+  } catch (const json::parse_error& e) {
+    LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
+  }
+  LORAG_CHECK(j.is_object(), FormatError, where, ": expected a JSON object, got ", j.type_name());
+  if (format == DatasetFormat::kAuto) {
+    const auto found = detect(j);
+    LORAG_CHECK(found, FormatError, where,
+                ": cannot tell the dataset format from the keys (expected 'messages', 'instruction' or "
+                "'prompt'; hint: pass the format explicitly)");
+    format = *found;
+  }
+  return parse_record(j, format, where);
+}
+}  // namespace
+
+std::string format_name(DatasetFormat format) {
+  switch (format) {
+    case DatasetFormat::kAuto: return "auto";
+    case DatasetFormat::kAlpaca: return "alpaca";
+    case DatasetFormat::kChat: return "chat";
+    case DatasetFormat::kPromptCompletion: return "prompt-completion";
+  }
+  return "auto";
+}
+
+DatasetFormat parse_format(const std::string& name) {
+  for (auto f : {DatasetFormat::kAuto, DatasetFormat::kAlpaca, DatasetFormat::kChat,
+                 DatasetFormat::kPromptCompletion}) {
+    if (format_name(f) == name) return f;
+  }
+  LORAG_FAIL(ConfigError, "dataset format '", name, "' is unknown, expected auto, alpaca, chat or prompt-completion");
+}
+
+RecordFile read_records(const std::filesystem::path& path, DatasetFormat format, bool skip_bad_lines) {
+  std::ifstream in(path, std::ios::binary);
+  LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open the dataset file");
+  RecordFile file;
+  file.format = format;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    try {
+      Record r = parse_line(line, file.format, path.string() + ":" + std::to_string(number));
+      r.line = number;
+      file.records.push_back(std::move(r));
+    } catch (const FormatError&) {
+      // Skipping is the user's explicit choice; the count is reported in the stats.
+      if (!skip_bad_lines) throw;
+      ++file.skipped_lines;
+    }
+  }
+  LORAG_CHECK(in.eof(), IoError, path.string(), ": read failed");
+  LORAG_CHECK(!file.records.empty(), FormatError, path.string(), ": no training records (",
+              file.skipped_lines ? std::to_string(file.skipped_lines) + " bad lines skipped" : "the file is empty",
+              ")");
+  return file;
+}
+
+}  // namespace lorag::data
