@@ -86,16 +86,18 @@ int run_generate(const Args& args) {
     print_usage("generate", "Generates text with a model (greedy unless --temperature > 0).", all);
     return 0;
   }
-  const int sources = !flags.prompt.empty() + !flags.prompt_file.empty() + !flags.input.empty();
+  const int sources = static_cast<int>(vm.count("prompt") + vm.count("prompt-file") + vm.count("input"));
   LORAG_CHECK(sources == 1, UsageError, "give exactly one of --prompt, --prompt-file or --input");
   LORAG_CHECK(flags.batch_size > 0, UsageError, "--batch-size must be positive, got ", flags.batch_size);
   LORAG_CHECK(flags.output.empty() || !flags.input.empty(), UsageError, "--output needs --input");
   config.validate();
 
-  auto session = open_session(model);
-  if (!flags.input.empty()) return run_batch(session, flags, config);
   std::string prompt = flags.prompt;
   if (!flags.prompt_file.empty()) prompt = read_file(flags.prompt_file);
+  LORAG_CHECK(!flags.input.empty() || !prompt.empty(), UsageError, "the prompt is empty");
+
+  auto session = open_session(model);
+  if (!flags.input.empty()) return run_batch(session, flags, config);
   config.stop_token_ids = session.formatter->end_of_turn_ids();
   auto ids = session.formatter->encode_prompt(prompt, model.system);
   auto stream = [&](size_t, const std::string& text) {

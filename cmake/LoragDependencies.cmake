@@ -23,9 +23,7 @@ if(NOT Torch_DIR AND NOT DEFINED ENV{Torch_DIR})
 endif()
 
 # Torch's CMake config looks for the CUDA toolkit itself when the build has CUDA,
-# even with LORAG_CUDA off: keep its CUDA dialect at one nvcc supports and stop
-# it from probing for a GPU (there is none on CI).
-set(CMAKE_CUDA_STANDARD 17)
+# even with LORAG_CUDA off: stop it from probing for a GPU (there is none on CI).
 if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
   set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
 endif()
@@ -47,6 +45,13 @@ endif()
 find_package(Torch QUIET)
 lorag_require(Torch_FOUND "LibTorch (the torch Python wheel's CMake config)"
   "python3 -m venv .venv && .venv/bin/pip install torch, or pass -DTorch_DIR=/path/to/libtorch/share/cmake/Torch")
+# Torch's config sets CMAKE_CUDA_STANDARD to the C++ standard (20), which CMake
+# 3.25 cannot express for nvcc; lorag's kernels pass -std=c++20 themselves.
+# nvcc 13 defaults to C++20 too, which CMake 3.25 also cannot name: clearing the
+# default stops CMake from managing the CUDA dialect at all.
+unset(CMAKE_CUDA_STANDARD)
+unset(CMAKE_CUDA_STANDARD_REQUIRED)
+set(CMAKE_CUDA_STANDARD_DEFAULT "")
 # Torch's flags carry -D_GLIBCXX_USE_CXX11_ABI; everything we link must share them.
 set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
 # The torch wheel finds its CUDA libraries (NCCL, cuDNN, ...) through an $ORIGIN

@@ -134,6 +134,48 @@ class Errors(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("exactly one of --prompt, --prompt-file or --input", err)
 
+    def test_missing_config_is_named(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, _, err = lorag("generate", "--model", tmp, "--prompt", "x")
+        self.assertEqual(rc, 1)
+        self.assertIn("config.json: not found", err)
+
+    def test_wrong_tensor_shape_names_tensor_and_shapes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = FIXTURES / "models" / "chat_bpe"
+            for f in src.iterdir():
+                (Path(tmp) / f.name).write_bytes(f.read_bytes())
+            cfg = json.loads((src / "config.json").read_text())
+            cfg["intermediate_size"] = 100
+            (Path(tmp) / "config.json").write_text(json.dumps(cfg))
+            rc, _, err = lorag("info", "--model", tmp)
+        self.assertEqual(rc, 1)
+        self.assertIn("tensor 'model.layers.0.mlp.gate_proj.weight' is [112,64], expected [100,64]", err)
+
+    def test_truncated_safetensors_is_a_clear_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = FIXTURES / "models" / "chat_bpe"
+            for f in src.iterdir():
+                data = f.read_bytes()
+                (Path(tmp) / f.name).write_bytes(data[: len(data) // 2] if f.name == "model.safetensors" else data)
+            rc, _, err = lorag("info", "--model", tmp)
+        self.assertEqual(rc, 1)
+        self.assertIn("model.safetensors: tensor", err)
+        self.assertIn("outside the data section", err)
+
+    def test_empty_prompt_is_a_usage_error(self):
+        rc, _, err = lorag("generate", "--model", FIXTURES / "models" / "chat_bpe", "--prompt", "")
+        self.assertEqual(rc, 2)
+        self.assertIn("the prompt is empty", err)
+
+    def test_prompt_longer_than_context_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            prompt = Path(tmp) / "p.txt"
+            prompt.write_text("the sea " * 400)
+            rc, _, err = lorag("generate", "--model", FIXTURES / "models" / "chat_bpe", "--prompt-file", prompt)
+        self.assertEqual(rc, 2)
+        self.assertIn("does not fit the model's context of 128 tokens", err)
+
     def test_missing_tensor_is_named(self):
         with tempfile.TemporaryDirectory() as tmp:
             src = FIXTURES / "models" / "chat_bpe"
