@@ -4,6 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/model_session.h"
+#include "model/formats/gguf_file.h"
+#include "model/gguf_config.h"
 
 namespace lorag::cli {
 
@@ -35,6 +37,12 @@ int run_info(const Args& args) {
             << "stored dtype:       " << c.torch_dtype << "\n"
             << "tokenizer:          " << tok.kind() << ", vocab " << tok.vocab_size() << "\n"
             << "chat template:      " << session.formatter->template_name() << "\n";
+  if (model::is_gguf_file(session.model.path)) {
+    const auto file = model::formats::GgufFile::open(session.model.path);
+    std::cout << "gguf name:          " << file.metadata().get_string_or("general.name", "(none)") << "\n"
+              << "gguf file type:     " << model::gguf_file_type_name(file) << " (GGUF v" << file.version() << ", "
+              << file.tensors().size() << " tensors, " << file.metadata().size() << " metadata keys)\n";
+  }
   return 0;
 }
 

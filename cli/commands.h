@@ -14,5 +14,7 @@ using Args = std::vector<std::string>;
 int run_generate(const Args& args);
 int run_chat(const Args& args);
 int run_info(const Args& args);
+int run_convert(const Args& args);
+int run_bench(const Args& args);
 
 }  // namespace lorag::cli

@@ -25,6 +25,8 @@ const std::vector<Command>& commands() {
       {"generate", "generate text from a prompt, a prompt file or a JSONL batch", lorag::cli::run_generate},
       {"chat", "talk to a model interactively (/reset, /exit, Ctrl-D)", lorag::cli::run_chat},
       {"info", "describe a model: architecture, size, context, tokenizer", lorag::cli::run_info},
+      {"convert", "write a GGUF model as a Hugging Face folder (safetensors, config, tokenizer)", lorag::cli::run_convert},
+      {"bench", "measure generation speed: lorag bench generate [--model ...]", lorag::cli::run_bench},
   };
   return kCommands;
 }

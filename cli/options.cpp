@@ -17,7 +17,8 @@ po::options_description model_options(ModelOptions& o) {
   po::options_description d("Model");
   d.add_options()
       ("model", po::value(&o.model)->value_name("PATH"),
-       "Hugging Face model folder (config.json, *.safetensors, tokenizer); default: the bundled SmolLM2-135M-Instruct")
+       "Hugging Face model folder (config.json, *.safetensors, tokenizer) or .gguf file; default: the bundled "
+       "SmolLM2-135M-Instruct.Q4_1.gguf")
       ("device", po::value(&o.load.device)->default_value(o.load.device), "auto, cpu, cuda or cuda:N")
       ("dtype", po::value(&o.load.dtype)->default_value(o.load.dtype),
        "auto (bf16 on cuda, fp32 on cpu), fp32, bf16 or fp16")
@@ -105,7 +106,10 @@ void print_usage(const std::string& command, const std::string& summary, const p
 
 std::string default_model_path() {
   if (const char* env = std::getenv("LORAG_MODEL")) return env;
-  const fs::path relative = fs::path("models") / "SmolLM2-135M-Instruct";
+  // The GGUF file is read natively; the folder transformers converted it to at
+  // setup time is the fallback when only that is present.
+  const fs::path gguf = fs::path("models") / "SmolLM2-135M-Instruct.Q4_1.gguf";
+  const fs::path folder = fs::path("models") / "SmolLM2-135M-Instruct";
   std::vector<fs::path> roots = {fs::current_path()};
   std::error_code ec;
   auto exe = fs::read_symlink("/proc/self/exe", ec);
@@ -113,9 +117,10 @@ std::string default_model_path() {
   if (!ec) roots.insert(roots.end(), {exe.parent_path().parent_path().parent_path(),
                                       exe.parent_path().parent_path()});
   for (const auto& root : roots) {
-    if (fs::exists(root / relative / "config.json")) return (root / relative).string();
+    if (fs::is_regular_file(root / gguf)) return (root / gguf).string();
+    if (fs::exists(root / folder / "config.json")) return (root / folder).string();
   }
-  LORAG_FAIL(UsageError, "no --model given and the default model ", relative.string(),
+  LORAG_FAIL(UsageError, "no --model given and the default model ", gguf.string(),
              " is not installed (run scripts/setup.sh, or pass --model PATH)");
 }
 

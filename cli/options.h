@@ -15,7 +15,7 @@ namespace lorag::cli {
 namespace po = boost::program_options;
 
 struct ModelOptions {
-  std::string model;             // folder; empty = the default model under models/
+  std::string model;             // folder or .gguf file; empty = the default model under models/
   model::LoadOptions load;       // device, dtype
   std::string chat_template = "auto";  // "auto" (from the tokenizer config), a name, or "none"
   std::string system;            // system prompt, e.g. "You are terse."
@@ -36,8 +36,9 @@ bool parse_options(const std::vector<std::string>& args, po::options_description
 // Prints "usage: lorag COMMAND [options]" and the options with their defaults to stdout.
 void print_usage(const std::string& command, const std::string& summary, const po::options_description& options);
 
-// The folder of the default model (SmolLM2-135M-Instruct set up by scripts/setup.sh):
-// $LORAG_MODEL, else models/ under the working directory or beside the binary's checkout.
+// The default model set up by scripts/setup.sh: $LORAG_MODEL, else
+// models/SmolLM2-135M-Instruct.Q4_1.gguf (or, failing that, the converted folder
+// models/SmolLM2-135M-Instruct) under the working directory or beside the binary's checkout.
 // Throws UsageError telling how to install it when it is missing.
 std::string default_model_path();
 // `options.model`, or the default when empty.

@@ -3,9 +3,14 @@
 
 #include <torch/torch.h>
 
+#include <array>
+
 #include "model/core/error.h"
 #include "model/kv_cache.h"
 #include "model/nn/attention_mask.h"
+#include "model/nn/decoder_layer.h"
+#include "model/nn/gemma3_decoder_layer.h"
+#include "model/nn/phi3_decoder_layer.h"
 
 namespace lorag::model {
 namespace {
@@ -16,6 +21,23 @@ struct EmbeddingHolder : torch::nn::Module {
     weight = register_parameter("weight", torch::empty({vocab, hidden}, options), false);
   }
 };
+
+// The family switch: the one place that knows which layer class a config runs.
+std::shared_ptr<DecoderBlock> make_layer(const ModelConfig& c, int64_t i, const torch::TensorOptions& options) {
+  switch (c.family()) {
+    case ModelFamily::kGemma3: return Gemma3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kPhi3: return Phi3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kLlama: break;
+  }
+  return DecoderLayer(c, i, options).ptr();
+}
+
+// What the layers of one attention kind share in a forward pass.
+struct KindInputs {
+  torch::Tensor cos, sin;  // [B, T, Dr]
+  AttentionMask mask;
+  bool used = false;
+};
 }  // namespace
 
 DecoderStackImpl::DecoderStackImpl(const ModelConfig& c, const torch::TensorOptions& options) {
@@ -23,13 +45,15 @@ DecoderStackImpl::DecoderStackImpl(const ModelConfig& c, const torch::TensorOpti
   embed_holder_ = register_module("embed_tokens", holder);
   embed_tokens = holder->weight;
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c, i, options));
-  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps, options));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(make_layer(c, i, options));
+  const auto weighting = c.family() == ModelFamily::kGemma3 ? NormWeighting::kOnePlusWeight : NormWeighting::kWeight;
+  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps, options, weighting));
 }
 
 CausalLMImpl::CausalLMImpl(const ModelConfig& config, const torch::TensorOptions& options)
-    : config_(config), rotary_(config) {
+    : config_(config), rotary_(config), local_rotary_(config, AttentionKind::kSliding) {
   config.validate();
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) layer_kinds_.push_back(config.attention_kind(i));
   model = register_module("model", DecoderStack(config, options));
   if (!config.tie_word_embeddings) {
     lm_head = register_module("lm_head", LoraLinear(config.hidden_size, config.vocab_size, false, options));
@@ -46,17 +70,32 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
   }
   // The embedding matrix may be a view updated in place by the loader, so read it each time.
   auto h = torch::embedding(model->embed_tokens, in.input_ids);  // [B, T, C]
-  auto [cos, sin] = rotary_.cos_sin(positions, h.scalar_type());  // [B, T, D]
-  auto mask = make_attention_mask(past, T, in.key_valid, config_.sliding_window, h.device());
-  for (const auto& layer : *model->layers) {
-    h = layer->as<DecoderLayer>()->forward(h, cos, sin, mask, in.cache);
+  if (const double multiplier = config_.embedding_multiplier(); multiplier != 1.0) {
+    // Gemma: transformers rounds sqrt(C) to the model dtype first (55.4 becomes 55.5 in bf16).
+    h = h * torch::scalar_tensor(multiplier, torch::kFloat32).to(h.scalar_type());
+  }
+  // Rotary tables and mask once per attention kind the model has (Gemma 3 mixes both).
+  std::array<KindInputs, 2> kinds;
+  for (auto kind : layer_kinds_) {
+    auto& k = kinds[static_cast<size_t>(kind)];
+    if (k.used) continue;
+    const bool sliding = kind == AttentionKind::kSliding;
+    std::tie(k.cos, k.sin) = (sliding ? local_rotary_ : rotary_).cos_sin(positions, h.scalar_type());
+    k.mask = make_attention_mask(past, T, in.key_valid, sliding ? config_.sliding_window : 0, h.device());
+    k.used = true;
+  }
+  for (size_t i = 0; i < model->layers->size(); ++i) {
+    const auto& k = kinds[static_cast<size_t>(layer_kinds_[i])];
+    h = model->layers[i]->as<DecoderBlock>()->forward(h, k.cos, k.sin, k.mask, in.cache);
   }
   if (in.cache) in.cache->advance(T);
   return model->norm(h);  // [B, T, C]
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {
-  return lm_head ? lm_head(hidden) : torch::nn::functional::linear(hidden, model->embed_tokens);  // [B, T, V]
+  auto out = lm_head ? lm_head(hidden) : torch::nn::functional::linear(hidden, model->embed_tokens);  // [B, T, V]
+  if (const double cap = config_.final_logit_softcapping; cap > 0) out = torch::tanh(out / cap) * cap;
+  return out;
 }
 
 torch::Tensor CausalLMImpl::forward(const ForwardInput& in) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The decoder-only language model (model/): token embedding, decoder layers,
 // final norm and LM head, with parameter names equal to Hugging Face keys
-// (`model.layers.3.self_attn.q_proj.weight`, `lm_head.weight`).
+// (`model.layers.3.self_attn.q_proj.weight`, `lm_head.weight`). One class for
+// every family; the layers are the family's (see ModelFamily).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -9,10 +10,10 @@
 #include <torch/nn/pimpl.h>
 
 #include <memory>
+#include <vector>
 
 #include "model/config.h"
 #include "model/lora_linear.h"
-#include "model/nn/decoder_layer.h"
 #include "model/nn/rms_norm.h"
 #include "model/nn/rotary_embedding.h"
 
@@ -34,7 +35,7 @@ class DecoderStackImpl : public torch::nn::Module {
  public:
   DecoderStackImpl(const ModelConfig& config, const torch::TensorOptions& options);
   torch::Tensor embed_tokens;  // [V, C] registered as `embed_tokens.weight`
-  torch::nn::ModuleList layers{nullptr};
+  torch::nn::ModuleList layers{nullptr};  // DecoderBlock subclasses of the config's family
   RmsNorm norm{nullptr};
 
  private:
@@ -48,12 +49,13 @@ class CausalLMImpl : public torch::nn::Module {
   // load weights with load_checkpoint (model/checkpoint_loader.h).
   CausalLMImpl(const ModelConfig& config, const torch::TensorOptions& options);
 
-  // Returns logits [B, T, V] (or [B, 1, V] with last_logits_only) in the model dtype.
+  // Returns logits [B, T, V] (or [B, 1, V] with last_logits_only) in the model dtype,
+  // soft-capped when the config sets final_logit_softcapping.
   torch::Tensor forward(const ForwardInput& input);
   // The final hidden states [B, T, C], before the LM head (training computes the
   // loss from these in chunks).
   torch::Tensor hidden_states(const ForwardInput& input);
-  // hidden [B, T, C] → logits [B, T, V].
+  // hidden [B, T, C] → logits [B, T, V] (soft-capped like forward).
   torch::Tensor logits(const torch::Tensor& hidden);
 
   const ModelConfig& config() const { return config_; }
@@ -65,7 +67,9 @@ class CausalLMImpl : public torch::nn::Module {
 
  private:
   ModelConfig config_;
-  RotaryEmbedding rotary_;
+  RotaryEmbedding rotary_;        // full-attention layers (and all layers of most families)
+  RotaryEmbedding local_rotary_;  // sliding layers; differs from rotary_ for Gemma 3 only
+  std::vector<AttentionKind> layer_kinds_;  // per layer
 };
 TORCH_MODULE(CausalLM);
 

@@ -14,12 +14,24 @@ namespace lorag::model {
 
 // Rotary-embedding scaling as transformers' `rope_scaling` describes it.
 struct RopeScaling {
-  std::string type = "default";              // "default", "linear", "dynamic", "llama3"
-  double factor = 1.0;                        // e.g. 8.0 for Llama 3.1
+  std::string type = "default";              // "default", "linear", "dynamic", "llama3", "longrope"
+  double factor = 1.0;                        // e.g. 8.0 for Llama 3.1; longrope: max/original positions, e.g. 32
   double low_freq_factor = 1.0;               // llama3 only, e.g. 1.0
   double high_freq_factor = 4.0;              // llama3 only, e.g. 4.0
-  int64_t original_max_position_embeddings = 0;  // e.g. 8192; 0 = use max_position_embeddings
+  int64_t original_max_position_embeddings = 0;  // tokens, e.g. 8192 (llama3), 4096 (Phi-3); 0 = max_position_embeddings
+  std::vector<double> short_factor;           // longrope only: [D_rot/2] divisors used up to the original length
+  std::vector<double> long_factor;            // longrope only: [D_rot/2] divisors used past it
+  double attention_factor = 0;                // longrope only: cos/sin multiplier, e.g. 1.19; 0 = derived from factor
+
+  bool operator==(const RopeScaling&) const = default;
 };
+
+// Which model code runs a config: Llama covers Mistral and Qwen2, which differ
+// only in config values (biases, sliding window).
+enum class ModelFamily { kLlama, kGemma3, kPhi3 };
+
+// Attention span of one layer: every earlier token, or the last `sliding_window`.
+enum class AttentionKind { kFull, kSliding };
 
 struct ModelConfig {
   std::string architecture = "LlamaForCausalLM";  // config.json "architectures"[0]
@@ -45,8 +57,26 @@ struct ModelConfig {
   std::vector<int64_t> eos_token_ids;              // one or several, e.g. {128001, 128009}
   int64_t pad_token_id = -1;                       // -1 when absent
   std::string torch_dtype = "float32";             // dtype the weights were saved in, e.g. "bfloat16"
+  // Per layer "full_attention" or "sliding_attention" (Gemma 3, Qwen2), e.g. five
+  // sliding then one full; empty = every layer slides when sliding_window > 0 (Mistral, Phi-3).
+  std::vector<std::string> layer_types;
+  double rope_local_base_freq = 0;                 // rotary base of sliding layers (Gemma 3), e.g. 10000; 0 = rope_theta
+  double partial_rotary_factor = 1.0;              // fraction of D that is rotated, e.g. 0.75 (Phi-4-mini)
+  int64_t query_pre_attn_scalar = 0;               // attention scale is 1/sqrt(this) (Gemma 3), e.g. 256; 0 = D
+  double final_logit_softcapping = 0;              // logits = cap·tanh(logits/cap), e.g. 30.0; 0 = none
+  // Read and written back only: transformers' Gemma3Attention never applies it
+  // (Gemma 3 replaced soft-capping by q/k norms), so lorag does not either.
+  double attn_logit_softcapping = 0;
 
   int64_t head_dim() const { return head_dim_override > 0 ? head_dim_override : hidden_size / num_attention_heads; }
+  // Rotated dimensions of each head, D·partial_rotary_factor (even), e.g. 96 of 128.
+  int64_t rotary_dim() const { return static_cast<int64_t>(head_dim() * partial_rotary_factor); }
+  ModelFamily family() const;
+  AttentionKind attention_kind(int64_t layer) const;
+  // The softmax temperature: 1/sqrt(query_pre_attn_scalar), or 1/sqrt(D) when unset.
+  double attention_scale() const;
+  // What token embeddings are multiplied by: sqrt(C) for Gemma, 1 otherwise.
+  double embedding_multiplier() const;
   // Tokens the model can attend over: max_position_embeddings, stretched by the
   // factor for dynamic NTK scaling, whose point is to run past it.
   int64_t context_length() const {
@@ -58,12 +88,22 @@ struct ModelConfig {
 
   // Throws ConfigError naming the field and value when inconsistent.
   void validate() const;
+
+  bool operator==(const ModelConfig&) const = default;
+
+ private:
+  void validate_layer_types() const;
+  void validate_rope() const;
 };
 
 // Architectures lorag runs, as config.json names them.
 const std::vector<std::string>& supported_architectures();
 
 // Parses a config.json object. `source` names the file in error messages.
+// Reads both the form transformers 5 writes (`rope_parameters`, per layer type
+// for Gemma 3) and the older one (`rope_theta`, `rope_scaling`,
+// `rope_local_base_freq`, `sliding_window_pattern`); absent fields take the
+// defaults of the architecture's transformers config class.
 // Throws ConfigError ("unsupported architecture X (supported: ...)", missing or
 // mistyped fields naming the field).
 ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source);

@@ -3,7 +3,33 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
+#include "model/core/error.h"
+
 namespace lorag::model {
+namespace {
+// A bias-free Linear whose weight shares `weight`'s storage. The 1×1 construction
+// keeps Linear's own (wasted) random init trivially small.
+torch::nn::Linear linear_over(const torch::Tensor& weight) {
+  torch::nn::Linear linear(torch::nn::LinearOptions(1, 1).bias(false));
+  linear->options.in_features(weight.size(1)).out_features(weight.size(0));
+  torch::NoGradGuard no_grad;
+  linear->weight.set_data(weight);  // [out, in] of the Linear; aliases `weight`
+  linear->weight.set_requires_grad(true);
+  return linear;
+}
+
+std::string shape_str(const torch::Tensor& t) {
+  std::ostringstream out;
+  out << t.sizes();
+  return out.str();
+}
+}  // namespace
+
+double lora_scale(int64_t r, double alpha, bool use_rslora) {
+  return use_rslora ? alpha / std::sqrt(static_cast<double>(r)) : alpha / static_cast<double>(r);
+}
 
 LoraLinearImpl::LoraLinearImpl(int64_t in_features, int64_t out_features, bool bias,
                                const torch::TensorOptions& options) {
@@ -13,7 +39,86 @@ LoraLinearImpl::LoraLinearImpl(int64_t in_features, int64_t out_features, bool b
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  return torch::nn::functional::linear(x, weight, bias);
+  auto out = torch::nn::functional::linear(x, weight, bias);  // [..., out]
+  if (lora_A.is_empty() || !enabled_ || merged_) return out;
+  // PEFT casts the input to the adapter dtype, then adds the update to the base result.
+  auto h = x.to(lora_A->weight.scalar_type());
+  if (dropout_ > 0.0 && is_training()) h = torch::dropout(h, dropout_, true);
+  auto update = lora_B(lora_A(h));  // [..., R] → [..., out]
+  return out + (update * scale_).to(out.scalar_type());
+}
+
+void LoraLinearImpl::attach(int64_t r, double alpha, double dropout, bool use_rslora,
+                            std::optional<c10::ScalarType> dtype) {
+  LORAG_CHECK(r >= 1, ShapeError, "lora_linear: rank r=", r, " must be at least 1");
+  auto options = weight.options().dtype(dtype.value_or(weight.scalar_type())).requires_grad(false);
+  auto a = torch::empty({r, in_features()}, options);  // [R, in]
+  // PEFT's `init_lora_weights=True`: A as nn.Linear's default init, B = 0, so the
+  // adapted model starts equal to the base one.
+  torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));
+  auto b = torch::zeros({out_features(), r}, options);  // [out, R]
+  attach(a, b, lora_scale(r, alpha, use_rslora), dropout, "lora_linear");
+}
+
+void LoraLinearImpl::attach(const torch::Tensor& lora_a, const torch::Tensor& lora_b, double scale, double dropout,
+                            const std::string& where) {
+  LORAG_CHECK(!attached(), Error, where, ": an adapter is already attached (detach it first)");
+  LORAG_CHECK(lora_a.dim() == 2 && lora_b.dim() == 2 && lora_a.size(1) == in_features() &&
+                  lora_b.size(0) == out_features() && lora_b.size(1) == lora_a.size(0),
+              ShapeError, where, ": lora_A is ", shape_str(lora_a), " and lora_B is ", shape_str(lora_b),
+              ", expected [r, ", in_features(), "] and [", out_features(), ", r] for weight ", shape_str(weight));
+  LORAG_CHECK(dropout >= 0.0 && dropout < 1.0, ConfigError, where, ": lora_dropout=", dropout,
+              " must be in [0, 1)");
+  lora_A = register_module("lora_A", linear_over(lora_a));
+  lora_B = register_module("lora_B", linear_over(lora_b));
+  scale_ = scale;
+  dropout_ = dropout;
+  enabled_ = true;
+  merged_ = false;
+}
+
+void LoraLinearImpl::detach() {
+  if (!attached()) return;
+  LORAG_CHECK(!merged_, Error, "lora_linear: cannot detach a merged adapter (unmerge it first)");
+  unregister_module("lora_A");
+  unregister_module("lora_B");
+  lora_A = nullptr;
+  lora_B = nullptr;
+  scale_ = 0.0;
+  dropout_ = 0.0;
+}
+
+torch::Tensor LoraLinearImpl::delta_weight() const {
+  LORAG_CHECK(attached(), Error, "lora_linear: no adapter attached");
+  torch::NoGradGuard no_grad;
+  auto a = lora_A->weight.to(torch::kFloat32);  // [R, in]
+  auto b = lora_B->weight.to(torch::kFloat32);  // [out, R]
+  return torch::matmul(b, a) * scale_;  // [out, in]
+}
+
+void LoraLinearImpl::merge() {
+  LORAG_CHECK(attached(), Error, "lora_linear: merge: no adapter attached");
+  LORAG_CHECK(!merged_, Error, "lora_linear: merge: the adapter is already merged");
+  torch::NoGradGuard no_grad;
+  auto delta = delta_weight();  // [out, in] fp32
+  // PEFT's `safe_merge`: refuse to write NaN/Inf into the base weight.
+  LORAG_CHECK(torch::isfinite(delta).all().item<bool>(), Error,
+              "lora_linear: merge: the adapter delta holds non-finite values (nan or inf); the base weight is left "
+              "unchanged");
+  weight.copy_((weight.to(torch::kFloat32) + delta).to(weight.scalar_type()));
+  merged_ = true;
+}
+
+void LoraLinearImpl::unmerge() {
+  LORAG_CHECK(merged_, Error, "lora_linear: unmerge: the adapter is not merged");
+  torch::NoGradGuard no_grad;
+  weight.copy_((weight.to(torch::kFloat32) - delta_weight()).to(weight.scalar_type()));
+  merged_ = false;
+}
+
+std::vector<torch::Tensor> LoraLinearImpl::adapter_parameters() const {
+  if (!attached()) return {};
+  return {lora_A->weight, lora_B->weight};
 }
 
 }  // namespace lorag::model

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The linear layer every projection of the transformer uses (model/): a frozen
-// base weight under its Hugging Face name, ready to carry a LoRA adapter.
+// base weight under its Hugging Face name, with one LoRA adapter slot (PEFT's
+// `lora_A`/`lora_B` names). Whole-model adapters live in adapters/.
 #pragma once
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace lorag::model {
+
+// The LoRA scale: alpha/r, or alpha/√r with rank-stabilised LoRA (Kalajievski 2023).
+double lora_scale(int64_t r, double alpha, bool use_rslora);
 
 class LoraLinearImpl : public torch::nn::Module {
  public:
@@ -14,14 +23,62 @@ class LoraLinearImpl : public torch::nn::Module {
   // `options`, requires_grad=false; the checkpoint loader fills them.
   LoraLinearImpl(int64_t in_features, int64_t out_features, bool bias, const torch::TensorOptions& options);
 
-  // x [..., in] → [..., out] in x's dtype.
+  // x [..., in] → [..., out] in x's dtype. With an adapter attached, enabled and not
+  // merged, adds scale·B(A(dropout(x))) computed in the adapter dtype (PEFT's order);
+  // dropout is active only in training mode. Without one it is a single `linear`.
   torch::Tensor forward(const torch::Tensor& x);
+
+  // Attaches a fresh adapter of rank `r` (PEFT init: A Kaiming-uniform(a=√5), B = 0,
+  // so the output equals the base) on the base weight's device in `dtype` (default:
+  // the base dtype). A and B require grad. Throws ShapeError when r < 1 and Error
+  // when an adapter is already attached.
+  void attach(int64_t r, double alpha, double dropout = 0.0, bool use_rslora = false,
+              std::optional<c10::ScalarType> dtype = std::nullopt);
+  // Attaches existing weights: A [R, in] and B [out, R] become `lora_A.weight` and
+  // `lora_B.weight`, sharing storage with the given tensors (no copy: pass them in the
+  // wanted dtype, on the base weight's device). `where` names the module in messages
+  // (`model.layers.0.self_attn.q_proj`). Throws ShapeError naming `where` and both
+  // shapes on a mismatch, Error when an adapter is already attached.
+  void attach(const torch::Tensor& lora_a, const torch::Tensor& lora_b, double scale, double dropout,
+              const std::string& where);
+  // Removes the adapter. Throws Error while merged (unmerge first); no-op when none.
+  void detach();
+
+  // Adds scale·B·A (built in fp32, checked finite) into `weight`; forward is then one
+  // `linear`. Throws Error when no adapter is attached or it is already merged, and
+  // Error when the delta holds a non-finite value.
+  void merge();
+  // Subtracts the same delta. Exact up to rounding in fp32; in bf16/fp16 each of
+  // merge and unmerge rounds `weight`, so the round trip is approximate (about one
+  // ulp of the weight). Throws Error when not merged.
+  void unmerge();
+  // The delta scale·B·A as fp32 [out, in]; throws Error when no adapter is attached.
+  torch::Tensor delta_weight() const;
+
+  // Turns the adapter's contribution on/off in forward (no effect once merged).
+  void set_enabled(bool enabled) { enabled_ = enabled; }
+  bool enabled() const { return enabled_; }
+  bool attached() const { return !lora_A.is_empty(); }
+  bool merged() const { return merged_; }
+  double scale() const { return scale_; }
+  double dropout() const { return dropout_; }
+  int64_t rank() const { return attached() ? lora_A->weight.size(0) : 0; }
+  // {A, B} weights (empty when none): what the optimizer trains. Never the base.
+  std::vector<torch::Tensor> adapter_parameters() const;
 
   int64_t in_features() const { return weight.size(1); }
   int64_t out_features() const { return weight.size(0); }
 
   torch::Tensor weight;
   torch::Tensor bias;  // undefined when the layer has none
+  torch::nn::Linear lora_A{nullptr};  // in → R, bias-free; null when no adapter
+  torch::nn::Linear lora_B{nullptr};  // R → out, bias-free; null when no adapter
+
+ private:
+  double scale_ = 0.0;
+  double dropout_ = 0.0;
+  bool enabled_ = true;
+  bool merged_ = false;
 };
 TORCH_MODULE(LoraLinear);
 

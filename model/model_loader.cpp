@@ -3,12 +3,18 @@
 
 #include <torch/torch.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/core/timer.h"
+#include "model/formats/gguf_file.h"
+#include "model/gguf_config.h"
+#include "model/gguf_source.h"
+#include "model/gguf_tokenizer.h"
 #include "model/tensor_source.h"
 #include "model/weight_loading.h"
 
@@ -59,11 +65,45 @@ std::string read_chat_template_source(const fs::path& dir) {
   LORAG_FAIL(FormatError, path.string(), ": field 'chat_template' must be a string or a list of named templates");
 }
 
+bool is_gguf_file(const fs::path& path) {
+  if (!fs::is_regular_file(path)) return false;
+  if (path.extension() == ".gguf") return true;
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::string_view(magic, 4) == "GGUF";
+}
+
+namespace {
+// A GGUF file: config from its metadata, weights dequantized, tokenizer and chat
+// template from its `tokenizer.*` keys.
+LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
+  LoadedModel out;
+  out.path = path;
+  auto file = std::make_shared<const formats::GgufFile>(formats::GgufFile::open(path));
+  out.config = gguf_model_config(*file);
+  const auto device = resolve_device(options.device);
+  const auto dtype = resolve_dtype(options.dtype, device);
+  auto source = open_gguf_checkpoint(file, out.config);
+  out.net = CausalLM(out.config, torch::TensorOptions().dtype(dtype).device(device));
+  load_weights(*out.net, *source);
+  out.net->eval();
+  out.tokenizer = load_gguf_tokenizer(*file);
+  out.chat_template_source = gguf_chat_template(*file);
+  return out;
+}
+}  // namespace
+
 LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
   Timer timer;
   LORAG_CHECK(fs::exists(path), IoError, path.string(), ": model not found");
+  if (is_gguf_file(path)) {
+    LoadedModel out = load_gguf_model(path, options);
+    out.load_seconds = timer.seconds();
+    log::debug("loaded ", path.string(), " in ", out.load_seconds, " s");
+    return out;
+  }
   LORAG_CHECK(fs::is_directory(path), UsageError, path.string(),
-              ": expected a Hugging Face model folder (config.json, *.safetensors, tokenizer files)");
+              ": expected a Hugging Face model folder (config.json, *.safetensors, tokenizer files) or a .gguf file");
   LoadedModel out;
   out.path = path;
   out.config = load_model_config(path);

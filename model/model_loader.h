@@ -25,8 +25,8 @@ struct LoadedModel {
   ModelConfig config;
   CausalLM net{nullptr};
   std::shared_ptr<const text::Tokenizer> tokenizer;
-  std::string chat_template_source;  // tokenizer_config.json "chat_template", empty when none
-  std::filesystem::path path;
+  std::string chat_template_source;  // tokenizer_config.json "chat_template" (GGUF: tokenizer.chat_template), empty when none
+  std::filesystem::path path;        // the folder or .gguf file loaded
   double load_seconds = 0;           // wall time of load_model
 };
 
@@ -36,7 +36,11 @@ c10::Device resolve_device(const std::string& name);
 // Resolves "auto"/"fp32"/"bf16"/"fp16" for `device`; throws UsageError otherwise.
 c10::ScalarType resolve_dtype(const std::string& name, const c10::Device& device);
 
-// Loads the model folder at `path`. Throws IoError/FormatError/ConfigError/ShapeError
+// Whether `path` is a GGUF file (a regular file named *.gguf or starting with "GGUF").
+bool is_gguf_file(const std::filesystem::path& path);
+
+// Loads the Hugging Face model folder or GGUF file (model/gguf_config.h,
+// gguf_source.h, gguf_tokenizer.h) at `path`. Throws IoError/FormatError/ConfigError/ShapeError
 // naming the file, field or tensor at fault.
 LoadedModel load_model(const std::filesystem::path& path, const LoadOptions& options);
 

@@ -41,8 +41,9 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     modules = sorted(p.stem for p in (HERE / "fixtures").glob("*.py") if not p.stem.startswith("_"))
-    # Shared helpers count towards every module's digest.
-    shared = sorted((HERE / "fixtures").glob("_*.py"))
+    # Shared helpers, and models.py (other modules build on its tiny models),
+    # count towards every module's digest.
+    shared = sorted((HERE / "fixtures").glob("_*.py")) + [HERE / "fixtures" / "models.py"]
     for name in modules:
         if args.only and name != args.only:
             continue

@@ -11,6 +11,18 @@
 namespace lorag::test {
 namespace fs = std::filesystem;
 
+namespace {
+// Exports the build's paths (compile definitions from tests/CMakeLists.txt)
+// before any test runs, unless the environment already names them.
+const bool kPathsExported = [] {
+  ::setenv("LORAG_FIXTURES", LORAG_TEST_FIXTURES, 0);
+  ::setenv("LORAG_SOURCE_DIR", LORAG_TEST_SOURCE_DIR, 0);
+  ::setenv("LORAG_PYTHON", LORAG_TEST_PYTHON_PATH, 0);
+  ::setenv("LORAG_BIN", LORAG_TEST_BIN, 0);
+  return true;
+}();
+}  // namespace
+
 fs::path fixtures_dir() {
   const char* dir = std::getenv("LORAG_FIXTURES");
   return dir ? fs::path(dir) : fs::path("build/fixtures");

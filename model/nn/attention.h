@@ -27,6 +27,7 @@ class AttentionImpl : public torch::nn::Module {
  private:
   int64_t layer_index_;
   int64_t heads_, kv_heads_, head_dim_;
+  double scale_;  // 1/sqrt(D)
 };
 TORCH_MODULE(Attention);
 

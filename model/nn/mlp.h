@@ -1,14 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-// SwiGLU feed-forward block (model/nn): down(silu(gate(x)) * up(x)).
+// Gated feed-forward block (model/nn): down(act(gate(x)) * up(x)), SwiGLU for
+// Llama/Mistral/Qwen2, GeGLU (tanh GELU) for Gemma 3.
 #pragma once
 
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <string>
+
 #include "model/config.h"
 #include "model/lora_linear.h"
 
 namespace lorag::model {
+
+// The MLP activations transformers' ACT2FN names that lorag runs.
+enum class Activation { kSilu, kGeluTanh };
+
+// "silu" → kSilu, "gelu_pytorch_tanh" → kGeluTanh; ConfigError naming `name` otherwise.
+Activation activation_from_name(const std::string& name);
+// Elementwise activation in x's dtype.
+torch::Tensor activate(const torch::Tensor& x, Activation activation);
 
 class MlpImpl : public torch::nn::Module {
  public:
@@ -17,6 +28,9 @@ class MlpImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   LoraLinear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+
+ private:
+  Activation activation_;
 };
 TORCH_MODULE(Mlp);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// RMSNorm as transformers' LlamaRMSNorm computes it (model/nn).
+// RMSNorm as transformers computes it for Llama and for Gemma (model/nn).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -7,18 +7,26 @@
 
 namespace lorag::model {
 
+// How the learned weight enters: Llama multiplies by `weight` after casting the
+// normalised activations back to their dtype; Gemma multiplies by `1 + weight`
+// in fp32 and casts last (transformers PR 29402), so its checkpoints store
+// weights near 0.
+enum class NormWeighting { kWeight, kOnePlusWeight };
+
 class RmsNormImpl : public torch::nn::Module {
  public:
-  // `weight` [C] is created uninitialised with `options`; the loader fills it.
-  RmsNormImpl(int64_t hidden_size, double eps, const torch::TensorOptions& options);
-  // x [..., C] → [..., C] in x's dtype. Normalises in fp32, then casts back
-  // before multiplying by `weight`, exactly as transformers does.
+  // `weight` [C] is created with `options` (the identity: 1, or 0 for
+  // kOnePlusWeight); the loader fills it.
+  RmsNormImpl(int64_t hidden_size, double eps, const torch::TensorOptions& options,
+              NormWeighting weighting = NormWeighting::kWeight);
+  // x [..., C] → [..., C] in x's dtype. Normalises in fp32, exactly as transformers does.
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::Tensor weight;
 
  private:
   double eps_;
+  NormWeighting weighting_;
 };
 TORCH_MODULE(RmsNorm);
 

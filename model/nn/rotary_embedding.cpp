@@ -28,32 +28,62 @@ torch::Tensor llama3_inv_freq(torch::Tensor inv_freq, const RopeScaling& s, int6
   return torch::where(is_medium, smoothed, scaled);
 }
 
+// LongRoPE (transformers _compute_longrope_parameters): per-frequency divisors,
+// the short set up to the original context and the long set past it.
+torch::Tensor longrope_inv_freq(int64_t dim, double base, const std::vector<double>& ext_factors) {
+  auto factors = torch::tensor(ext_factors, torch::kFloat64).to(torch::kFloat32);  // [D/2]
+  auto exponent = torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(dim);
+  return 1.0 / (factors * torch::pow(base, exponent));  // [D/2]
+}
+
+// The cos/sin multiplier LongRoPE uses, sqrt(1 + ln(factor)/ln(original)) unless given.
+double longrope_attention_scaling(const RopeScaling& s) {
+  if (s.attention_factor > 0) return s.attention_factor;
+  if (s.factor <= 1.0) return 1.0;
+  return std::sqrt(1 + std::log(s.factor) / std::log(static_cast<double>(s.original_max_position_embeddings)));
+}
+
 }  // namespace
 
-RotaryEmbedding::RotaryEmbedding(const ModelConfig& config) : config_(config) {
-  const auto& s = config.rope_scaling;
-  base_inv_freq_ = default_inv_freq(config.head_dim(), config.rope_theta);
+RotaryEmbedding::RotaryEmbedding(const ModelConfig& config, AttentionKind kind)
+    : theta_(config.rope_theta),
+      scaling_(config.rope_scaling),
+      dim_(config.rotary_dim()),
+      max_positions_(config.max_position_embeddings) {
+  if (kind == AttentionKind::kSliding && config.rope_local_base_freq > 0) {
+    theta_ = config.rope_local_base_freq;
+    scaling_ = RopeScaling{};  // Gemma 3 scales only its global layers' rope
+  }
+  const auto& s = scaling_;
+  base_inv_freq_ = default_inv_freq(dim_, theta_);
   if (s.type == "linear") base_inv_freq_ = base_inv_freq_ / s.factor;
-  if (s.type == "llama3") base_inv_freq_ = llama3_inv_freq(base_inv_freq_, s, config.max_position_embeddings);
+  if (s.type == "llama3") base_inv_freq_ = llama3_inv_freq(base_inv_freq_, s, max_positions_);
+  if (s.type == "longrope") {
+    base_inv_freq_ = longrope_inv_freq(dim_, theta_, s.short_factor);
+    attention_scaling_ = longrope_attention_scaling(s);
+  }
 }
 
 torch::Tensor RotaryEmbedding::inv_freq_for(int64_t seq_len) const {
-  const auto& s = config_.rope_scaling;
+  const auto& s = scaling_;
+  if (s.type == "longrope") {
+    return seq_len > s.original_max_position_embeddings ? longrope_inv_freq(dim_, theta_, s.long_factor)
+                                                        : base_inv_freq_;
+  }
   // transformers measures dynamic growth against max_position_embeddings, not the original length.
-  const int64_t original = config_.max_position_embeddings;
+  const int64_t original = max_positions_;
   if (s.type != "dynamic" || seq_len <= original) return base_inv_freq_;
   // NTK-aware base growth (transformers _compute_dynamic_ntk_parameters).
-  const double dim = static_cast<double>(config_.head_dim());
-  const double base = config_.rope_theta *
-                      std::pow(s.factor * seq_len / original - (s.factor - 1), dim / (dim - 2));
-  return default_inv_freq(config_.head_dim(), base);
+  const double dim = static_cast<double>(dim_);
+  const double base = theta_ * std::pow(s.factor * seq_len / original - (s.factor - 1), dim / (dim - 2));
+  return default_inv_freq(dim_, base);
 }
 
 std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::cos_sin(const torch::Tensor& positions,
                                                                  torch::ScalarType dtype) {
   int64_t seq_len = 0;
-  if (config_.rope_scaling.type == "dynamic") {
-    seq_len = positions.max().item<int64_t>() + 1;  // one sync per forward, dynamic scaling only
+  if (length_dependent()) {
+    seq_len = positions.max().item<int64_t>() + 1;  // one sync per forward, dynamic/longrope only
     seq_len = std::max<int64_t>(seq_len, 1);
   }
   if (!device_inv_freq_.defined() || device_inv_freq_.device() != positions.device() ||
@@ -61,13 +91,22 @@ std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::cos_sin(const torch::Te
     device_inv_freq_ = inv_freq_for(seq_len).to(positions.device());
     cached_seq_len_ = seq_len;
   }
-  auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * device_inv_freq_;  // [B, T, D/2]
-  auto emb = torch::cat({freqs, freqs}, -1);                                     // [B, T, D]
+  auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * device_inv_freq_;  // [B, T, Dr/2]
+  auto emb = torch::cat({freqs, freqs}, -1);                                     // [B, T, Dr]
+  if (attention_scaling_ != 1.0) {
+    return {(emb.cos() * attention_scaling_).to(dtype), (emb.sin() * attention_scaling_).to(dtype)};
+  }
   return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  const int64_t half = x.size(-1) / 2;
+  const int64_t rotary = cos.size(-1);
+  if (rotary < x.size(-1)) {
+    // Partial rotary (Phi-3 family): turn the first Dr dimensions, pass the rest through.
+    auto turned = apply_rotary(x.narrow(-1, 0, rotary), cos, sin);                      // [B, H, T, Dr]
+    return torch::cat({turned, x.narrow(-1, rotary, x.size(-1) - rotary)}, -1);        // [B, H, T, D]
+  }
+  const int64_t half = rotary / 2;
   auto x1 = x.narrow(-1, 0, half);
   auto x2 = x.narrow(-1, half, half);
   auto rotated = torch::cat({-x2, x1}, -1);  // rotate_half: [B, H, T, D]

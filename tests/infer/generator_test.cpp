@@ -54,8 +54,9 @@ class GeneratorParity : public ::testing::TestWithParam<std::string> {};
 TEST_P(GeneratorParity, GreedyMatchesTransformersForOnePrompt) {
   Harness h(GetParam());
   auto prompt = row(h.m.reference["input_ids"].narrow(1, 0, 10), 0);
-  auto results = h.gen->generate({prompt}, greedy(12));
-  EXPECT_EQ(results[0].token_ids, row(h.m.reference["gen_single"], 0));
+  auto expected = row(h.m.reference["gen_single"], 0);  // 32 tokens
+  auto results = h.gen->generate({prompt}, greedy(expected.size()));
+  EXPECT_EQ(results[0].token_ids, expected);
   EXPECT_EQ(results[0].finish_reason, "length");
 }
 
@@ -65,14 +66,21 @@ TEST_P(GeneratorParity, GreedyMatchesTransformersForLeftPaddedBatch) {
   auto mask = h.m.reference["padded_mask"];
   std::vector<std::vector<int64_t>> prompts;
   for (int64_t b = 0; b < ids.size(0); ++b) prompts.push_back(row(ids[b].masked_select(mask[b].to(torch::kBool)).unsqueeze(0), 0));
-  auto results = h.gen->generate(prompts, greedy(12));
+  const int64_t n = h.m.reference["gen_padded"].size(1);
+  auto results = h.gen->generate(prompts, greedy(n));
   for (int64_t b = 0; b < ids.size(0); ++b) {
     EXPECT_EQ(results[b].token_ids, row(h.m.reference["gen_padded"], b)) << "row " << b;
+    // ...and each row equals generating that prompt alone, except under dynamic
+    // NTK, whose frequencies follow the longest row of the batch (as in transformers).
+    if (h.m.config.rope_scaling.type != "dynamic") {
+      EXPECT_EQ(results[b].token_ids, h.gen->generate({prompts[b]}, greedy(n))[0].token_ids) << "row " << b;
+    }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GeneratorParity,
-                         ::testing::Values("llama", "llama_tied", "llama_rope_dynamic", "mistral", "qwen2"),
+                         ::testing::Values("llama", "llama_tied", "llama_rope_dynamic", "mistral", "qwen2",
+                                           "gemma3", "gemma3_softcap", "phi3", "phi3_longrope_partial"),
                          [](const auto& info) { return info.param; });
 
 TEST(Generator, GreedyIsDeterministic) {
@@ -89,6 +97,33 @@ TEST(Generator, SamplingRepeatsWithTheSameSeedAndVariesWithAnother) {
   EXPECT_EQ(first, h.gen->generate({prompt}, c)[0].token_ids);
   c.seed = 12;
   EXPECT_NE(first, h.gen->generate({prompt}, c)[0].token_ids);
+}
+
+TEST(Generator, TopKOneSamplingEqualsGreedy) {
+  Harness h("qwen2");
+  auto prompt = row(h.m.reference["input_ids"], 0);
+  GenerateConfig sampled{.max_new_tokens = 16, .temperature = 1.3, .top_k = 1, .ignore_eos = true, .seed = 3};
+  EXPECT_EQ(h.gen->generate({prompt}, sampled)[0].token_ids, h.gen->generate({prompt}, greedy(16))[0].token_ids);
+}
+
+TEST(Generator, RejectsPromptLongerThanTheContext) {
+  Harness h("llama");
+  std::vector<int64_t> prompt(h.m.config.context_length() + 1, 5);
+  try {
+    h.gen->generate({prompt}, greedy(4));
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not fit the model's context of 128 tokens"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Generator, LowersMaxNewTokensToFitTheContext) {
+  Harness h("llama");
+  std::vector<int64_t> prompt(h.m.config.context_length() - 3, 5);
+  auto result = h.gen->generate({prompt}, greedy(50))[0];
+  EXPECT_EQ(result.token_ids.size(), 3u);
+  EXPECT_EQ(result.finish_reason, "length");
 }
 
 TEST(Generator, StopsAtEndOfSequenceWithoutEmittingIt) {

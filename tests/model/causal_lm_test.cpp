@@ -51,6 +51,10 @@ TEST_P(CausalLMParity, KvCacheDecodeEqualsFullRecompute) {
   // in transformers); compare up to the original context there.
   int64_t comparable = ids.size(1);
   if (m.config.rope_scaling.type == "dynamic") comparable = m.config.max_position_embeddings;
+  // LongRoPE likewise switches every position to its long factors once the
+  // sequence passes the original context; a prefill already past it never switches.
+  const int64_t original = m.config.rope_scaling.original_max_position_embeddings;
+  if (m.config.rope_scaling.type == "longrope" && original >= prefill) comparable = original;
   auto full = m.net->forward({.input_ids = ids.narrow(1, 0, comparable)});
   auto diff = (incremental.narrow(1, 0, comparable) - full).abs().max();
   EXPECT_LT(diff.item<double>(), kFp32LogitTolerance);
@@ -59,7 +63,8 @@ TEST_P(CausalLMParity, KvCacheDecodeEqualsFullRecompute) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, CausalLMParity,
                          ::testing::Values("llama", "llama_tied", "llama_bias", "llama_headdim",
                                            "llama_rope_linear", "llama_rope_dynamic", "llama_rope_llama3",
-                                           "llama_sharded", "mistral", "qwen2"),
+                                           "llama_sharded", "mistral", "qwen2", "gemma3", "gemma3_softcap",
+                                           "phi3", "phi3_longrope", "phi3_longrope_partial"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

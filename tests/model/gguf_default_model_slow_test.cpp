@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// The real default model, models/SmolLM2-135M-Instruct.Q4_1.gguf, read natively:
+// logits and greedy continuations against transformers reading the same file
+// (scripts/reference_default_model.py). Skipped when the model is not installed.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "model/kv_cache.h"
+#include "model/model_loader.h"
+#include "tests/model/model_test_util.h"
+#include "tests/test_util.h"
+
+namespace lorag::test {
+namespace {
+namespace fs = std::filesystem;
+
+// Both sides dequantize Q4_1/Q8_0 bit-exactly to fp32, so only fp32 summation
+// order differs (measured below 1e-6 over 30 layers): the fp32 tolerance holds.
+constexpr double kDefaultModelLogitTolerance = kFp32LogitTolerance;
+
+fs::path default_gguf() {
+  const char* src = std::getenv("LORAG_SOURCE_DIR");
+  return fs::path(src ? src : ".") / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf";
+}
+
+// The reference folder, written by the script on first use.
+fs::path reference_dir() {
+  const fs::path dir = fixtures_dir() / "default_model";
+  if (fs::exists(dir / "reference.json")) return dir;
+  const char* python = std::getenv("LORAG_PYTHON");
+  const char* src = std::getenv("LORAG_SOURCE_DIR");
+  const std::string cmd = std::string(python ? python : "python3") + " " +
+                          (fs::path(src ? src : ".") / "scripts" / "reference_default_model.py").string() + " " +
+                          default_gguf().string() + " " + dir.string();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return dir;
+}
+
+class GgufDefaultModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(default_gguf())) GTEST_SKIP() << default_gguf() << " is not installed (scripts/setup.sh)";
+  }
+};
+
+TEST_F(GgufDefaultModel, LogitsMatchTransformers) {
+  torch::NoGradGuard no_grad;
+  const auto ref = read_tensors(reference_dir() / "reference.safetensors");
+  auto m = model::load_model(default_gguf(), {.device = "cpu", .dtype = "fp32"});
+  const auto logits = m.net->forward({.input_ids = ref.at("input_ids")});
+  ASSERT_EQ(logits.sizes(), ref.at("logits").sizes());
+  const double diff = (logits - ref.at("logits")).abs().max().item<double>();
+  EXPECT_LT(diff, kDefaultModelLogitTolerance);
+  RecordProperty("max_abs_logit_diff", (std::ostringstream() << std::scientific << diff).str());
+  EXPECT_TRUE(torch::equal(logits.argmax(-1), ref.at("logits").argmax(-1)));
+}
+
+TEST_F(GgufDefaultModel, GreedyChatAnswersMatchTransformers) {
+  torch::NoGradGuard no_grad;
+  const auto ref = read_json(reference_dir() / "reference.json");
+  auto m = model::load_model(default_gguf(), {.device = "cpu", .dtype = "fp32"});
+  for (const auto& c : ref["cases"]) {
+    const auto prompt_ids = c["prompt_ids"].get<std::vector<int64_t>>();
+    const auto expected = c["ids"].get<std::vector<int64_t>>();
+    EXPECT_EQ(m.tokenizer->encode(c["templated"].get<std::string>(), false), prompt_ids);
+    model::KvCache cache(m.config, 1, static_cast<int64_t>(prompt_ids.size() + expected.size()),
+                         torch::dtype(torch::kFloat32));
+    auto input = torch::tensor(prompt_ids, torch::kInt64).unsqueeze(0);  // [1, T]
+    std::vector<int64_t> generated;
+    while (generated.size() < expected.size()) {
+      auto logits = m.net->forward({.input_ids = input, .cache = &cache, .last_logits_only = true});  // [1, 1, V]
+      const int64_t next = logits.argmax(-1).item<int64_t>();
+      generated.push_back(next);
+      input = torch::tensor({next}, torch::kInt64).unsqueeze(0);  // [1, 1]
+    }
+    EXPECT_EQ(generated, expected) << c["prompt"];
+    EXPECT_EQ(m.tokenizer->decode(generated, true), c["text"].get<std::string>());
+  }
+}
+
+}  // namespace
+}  // namespace lorag::test
