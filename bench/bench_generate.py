@@ -4,7 +4,7 @@
 prompt, device and dtype, greedy, the same number of new tokens. Prints a
 markdown table (median of --repeats runs) with ratios lorag / transformers.
 
-usage: bench_generate.py [--model DIR] [--device cpu|cuda] [--dtype fp32|bf16]
+usage: bench_generate.py [--model DIR|FILE.gguf] [--device cpu|cuda] [--dtype fp32|bf16]
                          [--new-tokens N] [--prompt-tokens N] [--repeats N]
 """
 import argparse
@@ -47,8 +47,11 @@ def run_transformers(args, prompt):
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
     t0 = time.perf_counter()
-    tok = AutoTokenizer.from_pretrained(args.model)
-    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=dtype).to(args.device).eval()
+    # A .gguf file is read by transformers too (dequantized at load, as lorag does).
+    path = Path(args.model)
+    where, extra = (str(path.parent), {"gguf_file": path.name}) if path.suffix == ".gguf" else (args.model, {})
+    tok = AutoTokenizer.from_pretrained(where, **extra)
+    model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **extra).to(args.device).eval()
     sync()
     load = time.perf_counter() - t0
     ids = tok(prompt, return_tensors="pt").input_ids.to(args.device)

@@ -58,6 +58,14 @@ PackedPrompts pack(const std::vector<std::vector<int64_t>>& prompts, int64_t cap
   return out;
 }
 
+// transformers' Phi3ForCausalLM drops its cache and recomputes the whole sequence
+// on the step that grows it past the original context: longrope then switches
+// every position to the long factors, so keys cached with the short ones no longer fit.
+bool crosses_longrope_switch(const model::ModelConfig& mc, int64_t length) {
+  const auto& s = mc.rope_scaling;
+  return s.type == "longrope" && length == s.original_max_position_embeddings + 1;
+}
+
 }  // namespace
 
 Generator::Generator(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer)
@@ -98,7 +106,8 @@ std::vector<GenerationResult> Generator::generate(const std::vector<std::vector<
 
   auto packed = pack(prompts, capacity, pad_id, device);
   stats_.prompt_tokens = packed.real_tokens;
-  model::KvCache cache(mc, B, capacity, torch::TensorOptions().dtype(net_->dtype()).device(device));
+  const auto cache_options = torch::TensorOptions().dtype(net_->dtype()).device(device);
+  auto cache = std::make_unique<model::KvCache>(mc, B, capacity, cache_options);
   // Every id so far (prompt then output), preallocated: the repetition penalty reads it.
   auto seen = torch::full({B, capacity}, pad_id, torch::dtype(torch::kInt64).device(device));
   seen.narrow(1, 0, longest).copy_(packed.ids);
@@ -109,7 +118,7 @@ std::vector<GenerationResult> Generator::generate(const std::vector<std::vector<
 
   Timer timer;
   auto logits = net_->forward({.input_ids = packed.ids, .positions = packed.positions,
-                               .key_valid = packed.key_valid, .cache = &cache, .last_logits_only = true});
+                               .key_valid = packed.key_valid, .cache = cache.get(), .last_logits_only = true});
   auto positions = packed.next_position.unsqueeze(1);  // [B, 1]
   int64_t length = longest;
   std::vector<bool> active(B, true);
@@ -148,8 +157,16 @@ std::vector<GenerationResult> Generator::generate(const std::vector<std::vector<
     auto input = next.to(device).unsqueeze(1);  // [B, 1]
     seen.narrow(1, length, 1).copy_(input);
     ++length;
-    logits = net_->forward({.input_ids = input, .positions = positions, .key_valid = packed.key_valid,
-                            .cache = &cache});
+    if (crosses_longrope_switch(mc, length)) {
+      cache = std::make_unique<model::KvCache>(mc, B, capacity, cache_options);
+      auto generated = packed.next_position.unsqueeze(1) + torch::arange(length - longest, positions.options());
+      logits = net_->forward({.input_ids = seen.narrow(1, 0, length),
+                              .positions = torch::cat({packed.positions, generated}, 1),
+                              .key_valid = packed.key_valid, .cache = cache.get(), .last_logits_only = true});
+    } else {
+      logits = net_->forward({.input_ids = input, .positions = positions, .key_valid = packed.key_valid,
+                              .cache = cache.get()});
+    }
     positions = positions + 1;
   }
   stats_.decode_seconds = timer.seconds();

@@ -23,11 +23,13 @@ struct ArchInfo {
   bool qkv_bias;
 };
 
-// GGUF architectures lorag runs. gemma3 and phi3 join once ModelConfig describes them.
+// GGUF architectures lorag runs.
 const std::map<std::string, ArchInfo, std::less<>>& known_architectures() {
   static const std::map<std::string, ArchInfo, std::less<>> kArchs = {
       {"llama", {"LlamaForCausalLM", "llama", false}},
       {"qwen2", {"Qwen2ForCausalLM", "qwen2", true}},
+      {"gemma3", {"Gemma3ForCausalLM", "gemma3_text", false}},
+      {"phi3", {"Phi3ForCausalLM", "phi3", false}},
   };
   return kArchs;
 }
@@ -96,6 +98,44 @@ void read_rope_scaling(const GgufFile& file, const std::string& arch, ModelConfi
   }
 }
 
+// Gemma 3: what GGUF leaves out takes Gemma3TextConfig's defaults, as transformers
+// does when it reads the file: one full-attention layer in six, sliding layers on
+// rope base 10000 (llama.cpp's default too), GELU-tanh. The attention scale follows
+// llama.cpp: 1/sqrt(head_dim), except 1/sqrt(C/H) for the 62-layer 27B.
+void read_gemma3(const GgufFile& file, ModelConfig& c) {
+  const GgufMetadata& m = file.metadata();
+  c.hidden_act = "gelu_pytorch_tanh";
+  c.sliding_window = m.get_i64_or("gemma3.attention.sliding_window", 4096);
+  c.rope_local_base_freq = m.get_f32_or("gemma3.rope.freq_base_swa", 10000.0f);
+  c.query_pre_attn_scalar = c.num_hidden_layers == 62 ? c.hidden_size / c.num_attention_heads : c.head_dim();
+  c.final_logit_softcapping = m.get_f32_or("gemma3.final_logit_softcapping", 0.0f);
+  c.layer_types.clear();
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    c.layer_types.push_back((i + 1) % 6 == 0 ? "full_attention" : "sliding_attention");
+  }
+}
+
+// Phi-3: a rotary dimension below the head size is a partial rotary factor
+// (Phi-4-mini); longrope keeps its per-frequency divisors in two tensors.
+void read_phi3(const GgufFile& file, ModelConfig& c) {
+  const GgufMetadata& m = file.metadata();
+  c.sliding_window = m.get_i64_or("phi3.attention.sliding_window", 0);
+  const int64_t rot = m.get_i64_or("phi3.rope.dimension_count", c.head_dim());
+  c.partial_rotary_factor = static_cast<double>(rot) / static_cast<double>(c.head_dim());
+  const auto* long_factors = file.find_tensor("rope_factors_long.weight");
+  const auto* short_factors = file.find_tensor("rope_factors_short.weight");
+  LORAG_CHECK((long_factors == nullptr) == (short_factors == nullptr), FormatError, file.name(),
+              ": only one of 'rope_factors_long.weight' and 'rope_factors_short.weight' is present; expected both");
+  if (long_factors == nullptr) return;
+  auto& s = c.rope_scaling;
+  s.type = "longrope";
+  s.original_max_position_embeddings = m.get_i64("phi3.rope.scaling.original_context_length");
+  s.factor = static_cast<double>(c.max_position_embeddings) / static_cast<double>(s.original_max_position_embeddings);
+  s.attention_factor = m.get_f32_or("phi3.rope.scaling.attn_factor", 0.0f);
+  for (float v : formats::dequantize_tensor(*long_factors)) s.long_factor.push_back(v);
+  for (float v : formats::dequantize_tensor(*short_factors)) s.short_factor.push_back(v);
+}
+
 void read_special_ids(const GgufMetadata& m, ModelConfig& c) {
   c.bos_token_id = m.get_i64_or("tokenizer.ggml.bos_token_id", -1);
   c.pad_token_id = m.get_i64_or("tokenizer.ggml.padding_token_id", -1);
@@ -114,7 +154,7 @@ ModelConfig gguf_model_config(const GgufFile& file) {
   const std::string arch = m.get_string("general.architecture");
   const auto it = known_architectures().find(arch);
   LORAG_CHECK(it != known_architectures().end(), ConfigError, file.name(), ": unsupported architecture '", arch,
-              "' (general.architecture; supported: llama, qwen2)");
+              "' (general.architecture; supported: llama, qwen2, gemma3, phi3)");
   ModelConfig c;
   c.architecture = it->second.architecture;
   c.model_type = it->second.model_type;
@@ -143,7 +183,9 @@ ModelConfig gguf_model_config(const GgufFile& file) {
   c.attention_bias = arch == "llama" && file.find_tensor("blk.0.attn_q.bias") != nullptr;
   c.mlp_bias = arch == "llama" && file.find_tensor("blk.0.ffn_up.bias") != nullptr;
   c.torch_dtype = gguf_storage_dtype(file);
-  read_rope_scaling(file, arch, c);
+  if (arch != "phi3") read_rope_scaling(file, arch, c);
+  if (arch == "gemma3") read_gemma3(file, c);
+  if (arch == "phi3") read_phi3(file, c);
   read_special_ids(m, c);
   try {
     c.validate();

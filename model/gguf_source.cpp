@@ -34,7 +34,8 @@ class GgufSource : public TensorSource {
         heads_(config.num_attention_heads),
         kv_heads_(config.num_key_value_heads) {
     for (const auto& info : file_->tensors()) {
-      if (info.name == "rope_freqs.weight") continue;  // llama3 rope factors live in the config
+      // Rope factors (llama3, Phi-3 longrope) live in the config.
+      if (info.name == "rope_freqs.weight" || info.name.starts_with("rope_factors_")) continue;
       auto hf = gguf_to_hf_name(arch_, info.name);
       LORAG_CHECK(hf.has_value(), FormatError, file_->name(), ": tensor '", info.name,
                   "' has no Hugging Face name for architecture ", arch_, " (see model/gguf_names.cpp)");

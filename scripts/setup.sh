@@ -13,7 +13,8 @@ log() { echo "[setup] $*" >&2; }
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libsentencepiece-dev sentencepiece libpcre2-dev libfaiss-dev libopenblas-dev libomp-dev
   libhdf5-dev libboost-program-options-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3-venv)
+  libgtest-dev libgmock-dev libbenchmark-dev python3-venv
+  chromium)  # chromium: headless render test of the comparison report
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,12 +27,15 @@ if ((${#missing[@]})); then
 fi
 
 # ---- Python venv: LibTorch (from the torch wheel) and test-time references ---
-PY_PACKAGES=(torch numpy safetensors sentencepiece transformers protobuf gguf accelerate peft)
+# Test-time references: transformers/peft (model, adapters), sentence-transformers
+# (embedder), scipy (metric statistics); faiss-cpu is the RAG benchmark's baseline.
+PY_PACKAGES=(torch numpy safetensors sentencepiece transformers protobuf gguf accelerate peft
+  sentence-transformers scipy faiss-cpu)
 if [[ ! -x .venv/bin/python ]]; then
   log "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch, transformers, safetensors, sentencepiece, gguf, accelerate, peft" 2>/dev/null; then
+if ! .venv/bin/python -c "import torch, transformers, safetensors, sentencepiece, gguf, accelerate, peft, sentence_transformers, scipy, faiss" 2>/dev/null; then
   log "installing Python packages: ${PY_PACKAGES[*]} (torch is large; this takes a while)"
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q "${PY_PACKAGES[@]}"
