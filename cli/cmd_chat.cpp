@@ -4,8 +4,10 @@
 
 #include <iostream>
 
+#include "cli/adapter_options.h"
 #include "cli/commands.h"
 #include "cli/model_session.h"
+#include "model/core/error.h"
 #include "model/core/log.h"
 
 namespace lorag::cli {
@@ -21,21 +23,35 @@ infer::GenerateConfig chat_defaults() {
   return c;
 }
 
+// "/adapter NAME": later turns use NAME (the history stays); "/adapter" alone says
+// which is active. A bad name is reported and the chat goes on.
+void switch_adapter(ModelSession& session, const std::string& name) {
+  try {
+    if (!name.empty()) select_adapter(session, name);
+  } catch (const Error& e) {  // unknown name, or an adapter that does not fit: keep chatting
+    log::warn(e.what());
+  }
+  log::info("adapter: ", session.adapters ? session.adapters->active() : std::string(adapters::kBaseAdapter));
+}
+
 }  // namespace
 
 int run_chat(const Args& args) {
   ModelOptions model;
   infer::GenerateConfig config = chat_defaults();
+  AdapterOptions adapter;
   po::options_description all;
-  all.add(model_options(model)).add(generation_options(config));
+  all.add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config));
   po::variables_map vm;
   if (!parse_options(args, all, {}, vm)) {
     print_usage("chat", "Talks to a model. Type a message and Enter; /reset clears the conversation, "
-                        "/exit (or Ctrl-D) leaves.", all);
+                        "/exit (or Ctrl-D) leaves, /adapter NAME switches adapters (with several --adapter).", all);
     return 0;
   }
   config.validate();
+  validate_adapter_options(adapter);
   auto session = open_session(model);
+  load_adapters(session, adapter);
   config.stop_token_ids = session.formatter->end_of_turn_ids();
   const bool interactive = ::isatty(STDIN_FILENO);
   std::vector<text::ChatMessage> history;
@@ -49,6 +65,10 @@ int run_chat(const Args& args) {
     if (line == "/reset") {
       history.resize(base);
       log::info("conversation cleared");
+      continue;
+    }
+    if (line.rfind("/adapter", 0) == 0 && (line.size() == 8 || line[8] == ' ')) {
+      switch_adapter(session, line.size() > 9 ? line.substr(9) : "");
       continue;
     }
     if (line.empty()) continue;

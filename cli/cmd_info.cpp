@@ -2,6 +2,8 @@
 // `lorag info`: what a model is, on stdout.
 #include <iostream>
 
+#include "adapters/inference_adapters.h"
+#include "adapters/peft_io.h"
 #include "cli/commands.h"
 #include "cli/model_session.h"
 #include "model/formats/gguf_file.h"
@@ -12,11 +14,26 @@ namespace lorag::cli {
 int run_info(const Args& args) {
   ModelOptions model;
   model.load.device = "cpu";
+  std::vector<std::string> adapter_dirs;
   po::options_description all;
   all.add(model_options(model));
+  all.add_options()("adapter", po::value(&adapter_dirs)->value_name("DIR")->composing(),
+                    "describe a PEFT adapter folder instead (repeatable): rank, alpha, targets, parameters");
   po::variables_map vm;
   if (!parse_options(args, all, {}, vm)) {
     print_usage("info", "Describes a model: architecture, parameter count, context length, dtype, tokenizer.", all);
+    return 0;
+  }
+  if (!adapter_dirs.empty()) {
+    for (const auto& text : adapter_dirs) {
+      const auto spec = adapters::parse_adapter_spec(text);
+      const auto adapter = adapters::load_peft_adapter(spec.dir, spec.name);
+      const auto& base = adapter.config().base_model_name_or_path;
+      std::cout << "adapter:            " << spec.dir.string() << "\n"
+                << "summary:            " << adapters::describe_adapter(adapter) << "\n"
+                << "base model:         " << (base.empty() ? "(unknown)" : base)
+                << "\n";
+    }
     return 0;
   }
   auto session = open_session(model);

@@ -16,5 +16,12 @@ int run_chat(const Args& args);
 int run_info(const Args& args);
 int run_convert(const Args& args);
 int run_bench(const Args& args);
+int run_bench_retrieve(const Args& args);  // `lorag bench retrieve`, dispatched by run_bench
+int run_train(const Args& args);
+int run_merge(const Args& args);
+int run_index(const Args& args);
+int run_retrieve(const Args& args);
+int run_ask(const Args& args);
+int run_compare(const Args& args);
 
 }  // namespace lorag::cli

@@ -26,7 +26,14 @@ const std::vector<Command>& commands() {
       {"chat", "talk to a model interactively (/reset, /exit, Ctrl-D)", lorag::cli::run_chat},
       {"info", "describe a model: architecture, size, context, tokenizer", lorag::cli::run_info},
       {"convert", "write a GGUF model as a Hugging Face folder (safetensors, config, tokenizer)", lorag::cli::run_convert},
-      {"bench", "measure generation speed: lorag bench generate [--model ...]", lorag::cli::run_bench},
+      {"merge", "merge a LoRA adapter into its base model and write a Hugging Face folder", lorag::cli::run_merge},
+      {"bench", "measure speed: lorag bench generate [--model ...] | retrieve --store DIR --queries FILE", lorag::cli::run_bench},
+      {"train", "fine-tune a LoRA adapter on JSONL data (PEFT format out)", lorag::cli::run_train},
+      {"index", "build a document store: lorag index add|delete|list|stats --store DIR", lorag::cli::run_index},
+      {"retrieve", "print a store's chunks closest to a question, with scores and sources", lorag::cli::run_retrieve},
+      {"ask", "answer a question from a document store, citing the sources [n]", lorag::cli::run_ask},
+      {"compare", "compare base, RAG, fine-tuned and hybrid answers on a question set; writes a report",
+       lorag::cli::run_compare},
   };
   return kCommands;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "model/core/error.h"
 #include "model/core/log.h"
 
 namespace lorag::cli {
@@ -20,6 +21,12 @@ ModelSession open_session(const ModelOptions& options) {
             s.model.net->device().str(), ", chat template ", s.formatter->template_name(), ") loaded in ",
             s.model.load_seconds, " s");
   return s;
+}
+
+void select_adapter(ModelSession& session, const std::string& name) {
+  if (session.adapters) return session.adapters->select(name);
+  LORAG_CHECK(name.empty() || name == adapters::kBaseAdapter, UsageError, "no adapter named '", name,
+              "' (no --adapter given)");
 }
 
 void report_speed(const ModelSession& session, const infer::GenerationStats& st) {

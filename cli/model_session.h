@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // What generate and chat share (cli/): load the model named by the flags,
-// build its prompt formatter and generator, report speed on stderr.
+// build its prompt formatter and generator, hold its adapters (adapter_options.h),
+// report speed on stderr.
 #pragma once
 
 #include <memory>
 
+#include "adapters/inference_adapters.h"
 #include "cli/options.h"
 #include "infer/generator.h"
 #include "infer/prompt_formatter.h"
@@ -16,7 +18,12 @@ struct ModelSession {
   model::LoadedModel model;
   std::unique_ptr<infer::PromptFormatter> formatter;
   std::unique_ptr<infer::Generator> generator;
+  std::unique_ptr<adapters::InferenceAdapters> adapters;  // null without --adapter (load_adapters)
 };
+
+// Makes `name` the active adapter ("" = the default); no-op without adapters when
+// `name` is "" or "base". Throws UsageError for a name that is not loaded.
+void select_adapter(ModelSession& session, const std::string& name);
 
 // Loads the model and logs what was loaded (stderr).
 ModelSession open_session(const ModelOptions& options);

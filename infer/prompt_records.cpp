@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "infer/prompt_records.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "model/core/error.h"
@@ -35,6 +36,11 @@ PromptRecord parse_record(const std::string& text, const std::string& where) {
     LORAG_CHECK(j["system"].is_string(), FormatError, where, ": 'system' must be a string");
     r.messages.push_back({"system", j["system"].get<std::string>()});
   }
+  if (j.contains("adapter") && !j["adapter"].is_null()) {
+    LORAG_CHECK(j["adapter"].is_string(), FormatError, where, ": 'adapter' must be a string (an adapter name), got ",
+                j["adapter"].dump());
+    r.adapter = j["adapter"].get<std::string>();
+  }
   if (j.contains("messages")) {
     auto messages = parse_messages(j["messages"], where);
     r.messages.insert(r.messages.end(), messages.begin(), messages.end());
@@ -60,6 +66,25 @@ std::vector<PromptRecord> read_prompt_records(const std::filesystem::path& path)
   }
   LORAG_CHECK(!records.empty(), FormatError, path.string(), ": no prompts (the file is empty)");
   return records;
+}
+
+std::vector<PromptGroup> group_by_adapter(const std::vector<PromptRecord>& records,
+                                          const std::string& default_adapter,
+                                          const std::vector<std::string>& available, const std::string& source) {
+  std::vector<PromptGroup> groups;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& name = records[i].adapter.empty() ? default_adapter : records[i].adapter;
+    if (!records[i].adapter.empty() && std::find(available.begin(), available.end(), name) == available.end()) {
+      std::string known;
+      for (const auto& a : available) known += (known.empty() ? "" : ", ") + a;
+      LORAG_FAIL(FormatError, source, ":", records[i].line, ": adapter '", name, "' is not loaded (available: ",
+                 known.empty() ? "none" : known, ")");
+    }
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const PromptGroup& g) { return g.adapter == name; });
+    if (it == groups.end()) it = groups.insert(groups.end(), PromptGroup{name, {}});
+    it->indices.push_back(i);
+  }
+  return groups;
 }
 
 }  // namespace lorag::infer

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "adapters/peft_io.h"
+#include "data/batching.h"
+#include "model/core/error.h"
+#include "model/core/log.h"
+#include "model/core/progress.h"
+#include "model/core/timer.h"
+#include "train/batch_tensors.h"
+#include "train/chunked_loss.h"
+#include "train/loss_plot.h"
+#include "train/lr_schedule.h"
+#include "train/train_forward.h"
+
+namespace lorag::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+c10::ScalarType adapter_dtype(const std::string& name) {
+  if (name == "bf16") return torch::kBFloat16;
+  if (name == "fp16") return torch::kFloat16;
+  return torch::kFloat32;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+std::string fixed(double v, const char* fmt) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+}  // namespace
+
+Trainer::Trainer(model::CausalLM net, TrainConfig config, TrainData data, TrainerOptions options)
+    : net_(std::move(net)), config_(std::move(config)), data_(std::move(data)), options_(std::move(options)) {
+  config_.validate();
+  LORAG_CHECK(!data_.train.empty(), FormatError, "no training examples (the dataset is empty)");
+  batches_per_epoch_ = ceil_div(static_cast<int64_t>(data_.train.size()), config_.batch_size);
+  // The last step of an epoch takes the leftover micro-batches (transformers does the same).
+  steps_per_epoch_ = ceil_div(batches_per_epoch_, config_.grad_accum);
+  total_steps_ = config_.max_steps > 0 ? config_.max_steps : config_.epochs * steps_per_epoch_;
+}
+
+const adapters::AdapterSet& Trainer::adapter() const {
+  LORAG_CHECK(adapter_.has_value(), Error, "trainer: no adapter before run()");
+  return *adapter_;
+}
+
+void Trainer::setup_adapter(const fs::path& checkpoint) {
+  if (checkpoint.empty()) {
+    // The seed fixes A's Kaiming init, then dropout masks and everything after.
+    torch::manual_seed(config_.seed);
+    adapter_.emplace(adapters::AdapterSet::create(*net_, config_.lora_config(options_.base_model)));
+  } else {
+    adapter_.emplace(adapters::load_peft_adapter(checkpoint));
+    LORAG_CHECK(adapter_->config().r == config_.rank, ConfigError, (checkpoint / "adapter_config.json").string(),
+                ": the checkpoint's adapter has r=", adapter_->config().r, ", the run asks for rank ", config_.rank);
+  }
+  adapter_->attach(net_, adapter_dtype(config_.adapter_dtype));
+  params_ = adapter_->parameters();
+  LORAG_ASSERT(!params_.empty());
+  torch::optim::AdamWOptions opts(config_.lr);
+  opts.betas({config_.adam_beta1, config_.adam_beta2}).eps(config_.adam_epsilon).weight_decay(config_.weight_decay);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(params_, opts);
+}
+
+std::vector<data::Example> Trainer::epoch_order(int64_t epoch) const {
+  auto order = data_.train;
+  // Epoch 0 keeps data/'s (seeded) order; later epochs reshuffle, as a sampler
+  // seeded with seed + epoch does, so a resumed run sees the same order.
+  if (epoch > 0) std::shuffle(order.begin(), order.end(), std::mt19937_64(config_.seed + static_cast<uint64_t>(epoch)));
+  return order;
+}
+
+MetricsRow Trainer::train_step(const std::vector<data::Batch>& batches) {
+  Timer timer;
+  const auto device = net_->device();
+  const int64_t end = std::min<int64_t>(state_.batch_in_epoch + config_.grad_accum, batches_per_epoch_);
+  std::vector<BatchTensors> micro;
+  int64_t labels = 0, tokens = 0;
+  for (int64_t i = state_.batch_in_epoch; i < end; ++i) {
+    micro.push_back(to_tensors(batches[static_cast<size_t>(i)], device));
+    labels += micro.back().label_tokens;
+    tokens += micro.back().tokens;
+  }
+  // Normalise by the counted labels of the whole accumulated step (transformers'
+  // num_items_in_batch), so accumulation equals one big batch.
+  const double denom = static_cast<double>(std::max<int64_t>(labels, 1));
+  optimizer_->zero_grad();
+  double loss_sum = 0;
+  for (const auto& bt : micro) {
+    auto hidden = training_hidden_states(*net_, bt, config_.gradient_checkpointing);  // [B, T, C]
+    auto sum = chunked_lm_loss_sum(*net_, hidden, bt.targets, config_.loss_chunk_tokens);
+    if (sum.requires_grad()) (sum / denom).backward();
+    loss_sum += sum.item<double>();
+  }
+  const double max_norm = config_.max_grad_norm > 0 ? config_.max_grad_norm : std::numeric_limits<double>::infinity();
+  const double grad_norm = torch::nn::utils::clip_grad_norm_(params_, max_norm);
+  optimizer_->step();
+
+  state_.batch_in_epoch = end;
+  state_.step += 1;
+  state_.tokens_seen += tokens;
+  MetricsRow row;
+  row.step = state_.step;
+  row.epoch = static_cast<double>(state_.epoch) + static_cast<double>(end) / static_cast<double>(batches_per_epoch_);
+  row.loss = loss_sum / denom;
+  row.grad_norm = grad_norm;
+  row.tokens = tokens;
+  row.tokens_per_s = static_cast<double>(tokens) / std::max(timer.seconds(), 1e-9);
+  return row;
+}
+
+std::optional<double> Trainer::evaluate() {
+  if (data_.eval.empty()) return std::nullopt;
+  const bool was_training = net_->is_training();
+  net_->eval();
+  torch::NoGradGuard no_grad;
+  double sum = 0;
+  int64_t labels = 0;
+  for (const auto& batch : data::make_batches(data_.eval, config_.batch_size, data_.pad_id)) {
+    const auto bt = to_tensors(batch, net_->device());
+    const auto hidden = training_hidden_states(*net_, bt, false);
+    sum += chunked_lm_loss_sum(*net_, hidden, bt.targets, config_.loss_chunk_tokens).item<double>();
+    labels += bt.label_tokens;
+  }
+  net_->train(was_training);
+  return labels > 0 ? std::optional<double>(sum / static_cast<double>(labels)) : std::nullopt;
+}
+
+void Trainer::save_outputs(const MetricsLog& log) const {
+  adapters::save_peft_adapter(*adapter_, options_.out_dir);
+  write_loss_svg(log.rows(), options_.out_dir / "loss.svg");
+}
+
+TrainSummary Trainer::run() {
+  Timer timer;
+  std::error_code ec;
+  fs::create_directories(options_.out_dir, ec);
+  LORAG_CHECK(!ec, IoError, options_.out_dir.string(), ": cannot create output folder: ", ec.message());
+  const auto checkpoint = options_.resume.empty() ? fs::path() : find_checkpoint(options_.resume);
+  setup_adapter(checkpoint);
+  std::vector<MetricsRow> history;
+  state_ = TrainerState{};
+  if (!checkpoint.empty()) {
+    load_optimizer_state(checkpoint, *optimizer_);
+    state_ = read_trainer_state(checkpoint);
+    if (state_.total_steps != total_steps_) {
+      log::warn("resuming a run planned for ", state_.total_steps, " steps with ", total_steps_,
+                " steps: the learning-rate schedule changes from here");
+    }
+    if (fs::exists(checkpoint / "metrics.csv")) history = read_metrics_csv(checkpoint / "metrics.csv");
+    std::erase_if(history, [&](const MetricsRow& r) { return r.step > state_.step; });
+    if (options_.progress) log::info("resuming from ", checkpoint.string(), " at step ", state_.step);
+  }
+  state_.total_steps = total_steps_;
+  MetricsLog log(options_.out_dir / "metrics.csv", std::move(history));
+  // Last, so nothing between here and the first step draws from the generators.
+  if (!checkpoint.empty()) restore_rng_state(checkpoint, net_->device());
+
+  const LrSchedule schedule{parse_schedule_kind(config_.scheduler), config_.lr,
+                            config_.resolved_warmup_steps(total_steps_), total_steps_};
+  std::optional<ProgressBar> bar;
+  if (options_.progress) bar.emplace(ProgressOptions{"train", total_steps_});
+  net_->train();
+  auto batches = data::make_batches(epoch_order(state_.epoch), config_.batch_size, data_.pad_id);
+  TrainSummary summary;
+  while (state_.step < total_steps_) {
+    if (state_.batch_in_epoch >= batches_per_epoch_) {
+      state_.epoch += 1;
+      state_.batch_in_epoch = 0;
+      batches = data::make_batches(epoch_order(state_.epoch), config_.batch_size, data_.pad_id);
+    }
+    const double lr = schedule.lr_at(state_.step);
+    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    auto row = train_step(batches);
+    row.lr = lr;
+    summary.last_loss = row.loss;
+    const bool eval_due = (config_.eval_every > 0 && row.step % config_.eval_every == 0) || row.step == total_steps_;
+    if (eval_due) {
+      if (auto loss = evaluate()) {
+        row.eval_loss = *loss;
+        row.eval_ppl = std::exp(*loss);
+        if (bar) bar->message("step " + std::to_string(row.step) + ": eval loss " + fixed(*loss, "%.4f") +
+                              ", perplexity " + fixed(*row.eval_ppl, "%.3f"));
+      }
+    }
+    log.append(row);
+    if (bar) {
+      bar->update(row.step, {{"loss", fixed(row.loss, "%.4f")}, {"lr", fixed(lr, "%.2e")}}, row.tokens_per_s);
+    }
+    if (config_.save_every > 0 && row.step % config_.save_every == 0) {
+      const auto dir = save_checkpoint(options_.out_dir, *adapter_, *optimizer_, state_, net_->device(), log.path());
+      if (bar) bar->message("checkpoint " + dir.string());
+    }
+    summary.eval_loss = row.eval_loss;
+    summary.eval_ppl = row.eval_ppl;
+  }
+  if (bar) bar->finish();
+  net_->eval();
+  save_outputs(log);
+  summary.steps = state_.step;
+  summary.tokens = state_.tokens_seen;
+  summary.seconds = timer.seconds();
+  if (!log.rows().empty()) summary.last_loss = log.rows().back().loss;
+  return summary;
+}
+
+}  // namespace lorag::train
