@@ -64,6 +64,7 @@ struct StoreStats {
   ChunkConfig chunking;
   int64_t generation = 0;      // number of saves so far
   int64_t disk_bytes = 0;      // size of the current generation's files
+  std::string distance_kernels;  // FAISS distance code in this binary, e.g. "avx2+fma" (rag/faiss_kernels.h)
 
   nlohmann::json to_json() const;
 };
