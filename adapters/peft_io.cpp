@@ -6,22 +6,10 @@
 #include "adapters/safetensors_write.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "model/formats/safetensors_file.h"
+#include "model/tensor_source.h"
 
 namespace lorag::adapters {
-namespace {
 namespace fs = std::filesystem;
-
-torch::ScalarType scalar_type(const std::string& dtype, const std::string& where) {
-  static const std::map<std::string, torch::ScalarType> kTypes = {
-      {"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
-      {"I64", torch::kInt64},   {"I32", torch::kInt32},   {"I16", torch::kInt16},   {"I8", torch::kInt8},
-      {"U8", torch::kUInt8},    {"BOOL", torch::kBool}};
-  auto it = kTypes.find(dtype);
-  LORAG_CHECK(it != kTypes.end(), FormatError, where, ": dtype ", dtype, " cannot be loaded");
-  return it->second;
-}
-}  // namespace
 
 AdapterSet load_peft_adapter(const fs::path& dir, const std::string& name) {
   const auto config_path = dir / "adapter_config.json";
@@ -39,13 +27,10 @@ AdapterSet load_peft_adapter(const fs::path& dir, const std::string& name) {
     LORAG_FAIL(FormatError, config_path.string(), ": invalid JSON: ", e.what());
   }
   auto config = lora_config_from_json(json, config_path.string());
-  auto file = model::formats::SafetensorsFile::open(weights_path);
+  auto source = model::open_safetensors_file(weights_path);
   std::map<std::string, torch::Tensor> tensors;
-  for (const auto& [key, entry] : file->tensors()) {
-    const auto type = scalar_type(entry.dtype, weights_path.string() + ": tensor '" + key + "'");
-    // clone(): the mapping is read-only and goes away with `file`.
-    tensors[key] = torch::from_blob(const_cast<uint8_t*>(entry.data.data()), entry.shape, torch::dtype(type)).clone();
-  }
+  // clone(): the mapping is read-only and goes away with `source`.
+  for (const auto& key : source->names()) tensors[key] = source->read(key).clone();
   LORAG_CHECK(!tensors.empty(), FormatError, weights_path.string(), ": holds no tensors");
   return AdapterSet(name, std::move(config), std::move(tensors), weights_path.string());
 }

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "data/token_cache.h"
 
-#include <hdf5.h>
-
 #include <charconv>
 #include <string_view>
 
+#include "data/hdf5_handle.h"
 #include "data/sha256.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
@@ -13,40 +12,6 @@
 
 namespace lorag::data {
 namespace {
-
-// Owns one HDF5 identifier and closes it with the matching H5*close.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-// Silences HDF5's own printing of its error stack to stderr while alive (our
-// errors carry the message), restoring the previous handler even on a throw.
-class QuietHdf5Errors {
- public:
-  QuietHdf5Errors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
 
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
@@ -70,8 +35,8 @@ void check(bool ok, const std::string& what, const std::filesystem::path& path) 
 void write_array(hid_t file, const char* name, const std::vector<int64_t>& values,
                  const std::filesystem::path& path) {
   const hsize_t dims[1] = {values.size()};
-  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
-  Handle set(H5Dcreate2(file, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  Hdf5Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+  Hdf5Handle set(H5Dcreate2(file, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
   check(space.ok() && set.ok(), std::string("create dataset ") + name, path);
   if (!values.empty()) {
     check(H5Dwrite(set.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0,
@@ -82,9 +47,9 @@ void write_array(hid_t file, const char* name, const std::vector<int64_t>& value
 // Reads a 1-D int64 dataset; nullopt when it is missing or not 1-D.
 std::optional<std::vector<int64_t>> read_array(hid_t file, const char* name) {
   if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return std::nullopt;
-  Handle set(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
+  Hdf5Handle set(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
   if (!set.ok()) return std::nullopt;
-  Handle space(H5Dget_space(set.get()), H5Sclose);
+  Hdf5Handle space(H5Dget_space(set.get()), H5Sclose);
   hsize_t dims[1] = {0};
   if (!space.ok() || H5Sget_simple_extent_ndims(space.get()) != 1) return std::nullopt;
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
@@ -97,18 +62,18 @@ std::optional<std::vector<int64_t>> read_array(hid_t file, const char* name) {
 }
 
 void write_attribute(hid_t file, const char* name, const std::string& value, const std::filesystem::path& path) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  Hdf5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type.get(), value.empty() ? 1 : value.size());
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(file, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  Hdf5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Hdf5Handle attr(H5Acreate2(file, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   check(attr.ok() && H5Awrite(attr.get(), type.get(), value.empty() ? "" : value.data()) >= 0,
         std::string("write attribute ") + name, path);
 }
 
 std::optional<std::string> read_attribute(hid_t file, const char* name) {
   if (H5Aexists(file, name) <= 0) return std::nullopt;
-  Handle attr(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
-  Handle type(H5Aget_type(attr.get()), H5Tclose);
+  Hdf5Handle attr(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
+  Hdf5Handle type(H5Aget_type(attr.get()), H5Tclose);
   if (!type.ok() || H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0) {
     return std::nullopt;
   }
@@ -120,9 +85,9 @@ std::optional<std::string> read_attribute(hid_t file, const char* name) {
 
 // The file image of `records` in HDF5's in-memory ("core") driver.
 std::string build_image(const std::string& key, const TokenizedRecords& records, const std::filesystem::path& path) {
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  Hdf5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   check(fapl.ok() && H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0) >= 0, "core driver", path);
-  Handle file(H5Fcreate("lorag-token-cache", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Hdf5Handle file(H5Fcreate("lorag-token-cache", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   check(file.ok(), "create", path);
   std::vector<int64_t> ids, labels, offsets{0}, lines;
   for (std::size_t i = 0; i < records.examples.size(); ++i) {
@@ -203,7 +168,7 @@ void save_token_cache(const std::filesystem::path& path, const std::string& key,
 std::optional<TokenizedRecords> load_token_cache(const std::filesystem::path& path, const std::string& key) {
   if (!std::filesystem::exists(path)) return std::nullopt;
   QuietHdf5Errors quiet;
-  Handle file(H5Fopen(path.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  Hdf5Handle file(H5Fopen(path.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) {
     log::warn(path.string(), ": token cache is not a readable hdf5 file; re-tokenizing");
     return std::nullopt;

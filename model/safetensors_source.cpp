@@ -86,14 +86,16 @@ std::vector<fs::path> shard_paths(const fs::path& index_path) {
 }
 }  // namespace
 
+std::unique_ptr<TensorSource> open_safetensors_file(const fs::path& path) {
+  std::vector<std::shared_ptr<SafetensorsFile>> files{SafetensorsFile::open(path)};
+  return std::make_unique<SafetensorsSource>(std::move(files), path.string());
+}
+
 std::unique_ptr<TensorSource> open_safetensors_checkpoint(const fs::path& dir) {
   const auto single = dir / "model.safetensors";
   const auto index = dir / "model.safetensors.index.json";
   std::vector<std::shared_ptr<SafetensorsFile>> files;
-  if (fs::exists(single)) {
-    files.push_back(SafetensorsFile::open(single));
-    return std::make_unique<SafetensorsSource>(std::move(files), single.string());
-  }
+  if (fs::exists(single)) return open_safetensors_file(single);
   LORAG_CHECK(fs::exists(index), IoError, dir.string(),
               ": no model.safetensors or model.safetensors.index.json (lorag reads safetensors checkpoints; "
               "convert .bin weights with transformers' save_pretrained(safe_serialization=True))");

@@ -31,4 +31,8 @@ class TensorSource {
 // FormatError naming the file for a malformed index or shard.
 std::unique_ptr<TensorSource> open_safetensors_checkpoint(const std::filesystem::path& dir);
 
+// Opens one .safetensors file (an adapter's weights, say). Throws IoError or
+// FormatError naming the file.
+std::unique_ptr<TensorSource> open_safetensors_file(const std::filesystem::path& path);
+
 }  // namespace lorag::model

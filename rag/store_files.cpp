@@ -2,13 +2,13 @@
 #include "rag/store_files.h"
 
 #include <fcntl.h>
-#include <hdf5.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "data/hdf5_handle.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 
@@ -16,38 +16,8 @@ namespace lorag::rag::detail {
 namespace fs = std::filesystem;
 namespace {
 
-// Owns one HDF5 identifier and closes it with the matching H5*close.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-// Silences HDF5's printing of its error stack (our errors carry the message).
-class QuietHdf5Errors {
- public:
-  QuietHdf5Errors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+using data::Hdf5Handle;
+using data::QuietHdf5Errors;
 
 void check(bool ok, const std::string& what, const fs::path& path) {
   LORAG_CHECK(ok, IoError, path.string(), ": hdf5 ", what, " failed");
@@ -62,8 +32,8 @@ hid_t string_type() {
 
 void write_dataset(hid_t file, const char* name, hid_t file_type, hid_t mem_type, int rank, const hsize_t* dims,
                    const void* data, const fs::path& path) {
-  Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
-  Handle set(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  Hdf5Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
+  Hdf5Handle set(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
   check(space.ok() && set.ok(), std::string("create dataset ") + name, path);
   if (dims[0] > 0) {
     check(H5Dwrite(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0, std::string("write ") + name, path);
@@ -78,7 +48,7 @@ void write_strings(hid_t file, const char* name, const std::vector<Chunk>& chunk
   std::vector<const char*> ptrs;
   ptrs.reserve(owned.size());
   for (const auto& s : owned) ptrs.push_back(s.c_str());
-  Handle type(string_type(), H5Tclose);
+  Hdf5Handle type(string_type(), H5Tclose);
   const hsize_t dims[1] = {chunks.size()};
   write_dataset(file, name, type.get(), type.get(), 1, dims, ptrs.data(), path);
 }
@@ -87,7 +57,7 @@ void write_strings(hid_t file, const char* name, const std::vector<Chunk>& chunk
 hid_t open_dataset(hid_t file, const char* name, std::size_t rows, const fs::path& path) {
   const hid_t set = H5Dopen2(file, name, H5P_DEFAULT);
   LORAG_CHECK(set >= 0, FormatError, path.string(), ": dataset '", name, "' missing");
-  Handle space(H5Dget_space(set), H5Sclose);
+  Hdf5Handle space(H5Dget_space(set), H5Sclose);
   hsize_t dims[2] = {0, 0};
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   if (dims[0] != rows) H5Dclose(set);
@@ -99,7 +69,7 @@ hid_t open_dataset(hid_t file, const char* name, std::size_t rows, const fs::pat
 template <typename T>
 std::vector<T> read_numbers(hid_t file, const char* name, hid_t mem_type, std::size_t count, std::size_t rows,
                             const fs::path& path) {
-  Handle set(open_dataset(file, name, rows, path), H5Dclose);
+  Hdf5Handle set(open_dataset(file, name, rows, path), H5Dclose);
   std::vector<T> out(count);
   if (count > 0) {
     check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, std::string("read ") + name,
@@ -109,11 +79,11 @@ std::vector<T> read_numbers(hid_t file, const char* name, hid_t mem_type, std::s
 }
 
 std::vector<std::string> read_strings(hid_t file, const char* name, std::size_t rows, const fs::path& path) {
-  Handle set(open_dataset(file, name, rows, path), H5Dclose);
+  Hdf5Handle set(open_dataset(file, name, rows, path), H5Dclose);
   std::vector<std::string> out(rows);
   if (rows == 0) return out;
-  Handle type(string_type(), H5Tclose);
-  Handle space(H5Dget_space(set.get()), H5Sclose);
+  Hdf5Handle type(string_type(), H5Tclose);
+  Hdf5Handle space(H5Dget_space(set.get()), H5Sclose);
   std::vector<char*> ptrs(rows, nullptr);
   check(H5Dread(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0, std::string("read ") + name,
         path);
@@ -195,7 +165,7 @@ void write_chunk_table(const fs::path& path, const ChunkTable& table, int64_t di
   tmp += ".tmp";
   QuietHdf5Errors quiet;
   {
-    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    Hdf5Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     check(file.ok(), "create", tmp);
     std::vector<int64_t> ids, chunk_index, begin, end;
     for (const auto& c : table.chunks) {
@@ -228,13 +198,13 @@ void write_chunk_table(const fs::path& path, const ChunkTable& table, int64_t di
 ChunkTable read_chunk_table(const fs::path& path, int64_t dimension) {
   LORAG_CHECK(fs::exists(path), IoError, path.string(), ": store data file missing (store damaged?)");
   QuietHdf5Errors quiet;
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  Hdf5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   LORAG_CHECK(file.ok(), FormatError, path.string(), ": not a readable HDF5 file");
   std::size_t n = 0;
   {
-    Handle set(H5Dopen2(file.get(), "id", H5P_DEFAULT), H5Dclose);
+    Hdf5Handle set(H5Dopen2(file.get(), "id", H5P_DEFAULT), H5Dclose);
     LORAG_CHECK(set.ok(), FormatError, path.string(), ": dataset 'id' missing");
-    Handle space(H5Dget_space(set.get()), H5Sclose);
+    Hdf5Handle space(H5Dget_space(set.get()), H5Sclose);
     hsize_t dims[1] = {0};
     H5Sget_simple_extent_dims(space.get(), dims, nullptr);
     n = dims[0];

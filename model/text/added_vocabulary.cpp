@@ -111,4 +111,25 @@ std::vector<TextSegment> AddedVocabulary::split(std::string_view text, bool norm
   return out;
 }
 
+std::vector<std::string> AddedVocabulary::pieces_of(const std::vector<int64_t>& ids, bool skip_special,
+                                                    int64_t model_size,
+                                                    const std::function<std::string(int64_t)>& model_piece) const {
+  std::vector<std::string> pieces;
+  pieces.reserve(ids.size());
+  for (int64_t id : ids) {
+    if (const AddedToken* t = find_id(id)) {
+      if (!(skip_special && t->special)) pieces.push_back(t->content);
+    } else if (id >= 0 && id < model_size) {
+      pieces.push_back(model_piece(id));
+    }
+  }
+  return pieces;
+}
+
+int64_t AddedVocabulary::vocab_size_with(int64_t model_size) const {
+  int64_t n = model_size;
+  for (const AddedToken& t : tokens_) n = std::max(n, t.id + 1);
+  return n;
+}
+
 }  // namespace lorag::text

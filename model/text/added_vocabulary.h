@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +45,15 @@ class AddedVocabulary {
   bool empty() const { return tokens_.empty(); }
   bool has_normalized() const { return has_normalized_; }
   const std::vector<AddedToken>& tokens() const { return tokens_; }
+
+  // The pieces to decode for `ids`: added tokens by content (special ones left
+  // out under `skip_special`), ids below `model_size` through `model_piece`,
+  // and unknown ids dropped, as `tokenizers` does.
+  std::vector<std::string> pieces_of(const std::vector<int64_t>& ids, bool skip_special, int64_t model_size,
+                                     const std::function<std::string(int64_t)>& model_piece) const;
+
+  // The vocabulary size: the model's, stretched to cover every added id.
+  int64_t vocab_size_with(int64_t model_size) const;
 
  private:
   std::vector<AddedToken> tokens_;

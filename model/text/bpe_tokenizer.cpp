@@ -111,16 +111,7 @@ std::vector<int64_t> BpeTokenizer::encode(std::string_view text, bool add_specia
 }
 
 std::vector<std::string> BpeTokenizer::tokens_of(const std::vector<int64_t>& ids, bool skip_special) const {
-  std::vector<std::string> tokens;
-  tokens.reserve(ids.size());
-  for (int64_t id : ids) {
-    if (const AddedToken* t = added_.find_id(id)) {
-      if (!(skip_special && t->special)) tokens.push_back(t->content);
-    } else if (id >= 0 && id < model_->size()) {
-      tokens.push_back(model_->id_to_token(id));
-    }  // unknown ids are dropped, as `tokenizers` does
-  }
-  return tokens;
+  return added_.pieces_of(ids, skip_special, model_->size(), [this](int64_t id) { return model_->id_to_token(id); });
 }
 
 std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
@@ -131,11 +122,7 @@ std::string BpeTokenizer::decode_bytes(const std::vector<int64_t>& ids, bool ski
   return decoder_->decode_bytes(tokens_of(ids, skip_special));
 }
 
-int64_t BpeTokenizer::vocab_size() const {
-  int64_t n = model_->size();
-  for (const AddedToken& t : added_.tokens()) n = std::max(n, t.id + 1);
-  return n;
-}
+int64_t BpeTokenizer::vocab_size() const { return added_.vocab_size_with(model_->size()); }
 
 std::optional<int64_t> BpeTokenizer::token_to_id(std::string_view token) const {
   if (const AddedToken* t = added_.find_content(token)) return t->id;

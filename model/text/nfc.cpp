@@ -66,6 +66,8 @@ uint32_t compose(uint32_t a, uint32_t b) {
 
 }  // namespace
 
+void canonical_decompose(uint32_t cp, std::vector<uint32_t>& out) { decompose(cp, out); }
+
 std::string to_nfc(std::string_view text) {
   // U+0300 is the first code point NFC can change; its lead byte is 0xCC.
   if (std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0xCC; })) {

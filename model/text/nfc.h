@@ -3,8 +3,10 @@
 // normalizer (Qwen2 and others).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lorag::text {
 
@@ -13,5 +15,9 @@ namespace lorag::text {
 // in nfc_tables.inc. Text that has no code point at or above U+0300 is returned
 // unchanged without decoding. Thread-safe.
 std::string to_nfc(std::string_view text);
+
+// Appends the full canonical decomposition of `cp` to `out`, without canonical
+// reordering (BERT's accent stripping drops the marks right after).
+void canonical_decompose(uint32_t cp, std::vector<uint32_t>& out);
 
 }  // namespace lorag::text

@@ -87,17 +87,10 @@ std::vector<int64_t> SentencePieceTokenizer::encode(std::string_view text, bool 
   return ids;
 }
 
-std::vector<std::string> SentencePieceTokenizer::tokens_of(const std::vector<int64_t>& ids, bool skip_special) const {
-  std::vector<std::string> tokens;
-  tokens.reserve(ids.size());
-  for (int64_t id : ids) {
-    if (const AddedToken* t = added_.find_id(id)) {
-      if (!(skip_special && t->special)) tokens.push_back(t->content);
-    } else if (id >= 0 && id < sp_->GetPieceSize()) {
-      tokens.push_back(sp_->IdToPiece(static_cast<int>(id)));
-    }
-  }
-  return tokens;
+std::vector<std::string> SentencePieceTokenizer::tokens_of(const std::vector<int64_t>& ids,
+                                                           bool skip_special) const {
+  return added_.pieces_of(ids, skip_special, sp_->GetPieceSize(),
+                          [this](int64_t id) { return sp_->IdToPiece(static_cast<int>(id)); });
 }
 
 std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
@@ -108,11 +101,7 @@ std::string SentencePieceTokenizer::decode_bytes(const std::vector<int64_t>& ids
   return decoder_->decode_bytes(tokens_of(ids, skip_special));
 }
 
-int64_t SentencePieceTokenizer::vocab_size() const {
-  int64_t n = sp_->GetPieceSize();
-  for (const AddedToken& t : added_.tokens()) n = std::max(n, t.id + 1);
-  return n;
-}
+int64_t SentencePieceTokenizer::vocab_size() const { return added_.vocab_size_with(sp_->GetPieceSize()); }
 
 std::optional<int64_t> SentencePieceTokenizer::token_to_id(std::string_view token) const {
   if (const AddedToken* t = added_.find_content(token)) return t->id;

@@ -10,16 +10,13 @@
 
 #include "model/core/error.h"
 #include "model/text/json_field.h"
+#include "model/text/nfc.h"
 #include "model/text/utf8.h"
 
 namespace lorag::rag {
 namespace {
 namespace fs = std::filesystem;
 
-struct Decomposition { uint32_t cp, first, second; };  // second == 0: a singleton
-struct CombiningRange { uint32_t first, last; uint8_t ccc; };
-struct Composition { uint32_t first, second, composite; };
-#include "model/text/nfc_tables.inc"  // canonical decompositions, shared with NFC
 struct CodeRange { uint32_t first, last; };
 struct LowerCase { uint32_t cp, first, second; };  // second == 0: one code point
 #include "rag/encoder/wordpiece_tables.inc"
@@ -37,30 +34,6 @@ bool is_cjk(uint32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
          (cp >= 0x2A700 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
          (cp >= 0x2F800 && cp <= 0x2FA1F);
-}
-
-// Full canonical decomposition (NFD without the reordering step: the marks it
-// would reorder are non-spacing and get dropped right after).
-void decompose(uint32_t cp, std::vector<uint32_t>& out) {
-  // Hangul syllables decompose arithmetically (Unicode ch. 3.12).
-  constexpr uint32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
-  constexpr uint32_t kTCount = 28, kNCount = 21 * kTCount, kSCount = 19 * kNCount;
-  if (cp >= kSBase && cp < kSBase + kSCount) {
-    const uint32_t s = cp - kSBase;
-    out.push_back(kLBase + s / kNCount);
-    out.push_back(kVBase + (s % kNCount) / kTCount);
-    if (s % kTCount != 0) out.push_back(kTBase + s % kTCount);
-    return;
-  }
-  const auto* end = std::end(kDecompositions);
-  const auto* it = std::lower_bound(std::begin(kDecompositions), end, cp,
-                                    [](const Decomposition& d, uint32_t c) { return d.cp < c; });
-  if (it == end || it->cp != cp) {
-    out.push_back(cp);
-    return;
-  }
-  decompose(it->first, out);
-  if (it->second != 0) decompose(it->second, out);
 }
 
 // Rust's `char::to_lowercase` (one or two code points).
@@ -188,7 +161,7 @@ void WordPieceTokenizer::normalize(std::string_view text, std::size_t offset, st
     }
     decomposed.clear();
     if (config_.strip_accents) {
-      decompose(c, decomposed);
+      text::canonical_decompose(c, decomposed);
     } else {
       decomposed.push_back(c);
     }

@@ -30,16 +30,6 @@ torch::Tensor logits_of(FixtureModel& m, const torch::Tensor& ids) {
   return m.net->forward({.input_ids = ids});
 }
 
-template <typename E, typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(AdapterSet, MismatchedModelNamesModuleAndBothShapes) {
   auto m = load_fixture_model("llama_headdim");  // head_dim 24: q_proj is [96, 64], not [64, 64]
   auto ids = read_tensors(fixture("peft/patterns.reference.safetensors"))["input_ids"];

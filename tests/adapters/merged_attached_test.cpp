@@ -49,16 +49,6 @@ torch::Tensor logits_of(model::CausalLM& net, const torch::Tensor& ids) {
   return net->forward({.input_ids = ids}).to(torch::kFloat32);
 }
 
-template <typename E, typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 TEST(MergedAttached, Fp32LogitsEqualEachOtherAndPeft) {
   for (const char* variant : kVariants) {
     SCOPED_TRACE(variant);

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "model/core/error.h"
+#include "tests/test_util.h"
 
 namespace lorag::test {
 namespace {
@@ -38,16 +39,6 @@ void attach_random(LoraLinear& linear, int64_t r, torch::ScalarType dtype = torc
 
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat32) - b.to(torch::kFloat32)).abs().max().item<double>();
-}
-
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const lorag::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(LoraLinear, ZeroBAdapterEqualsBase) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/model/model_test_util.h"
 
+#include <gtest/gtest.h>
+
+#include <cmath>
+
 #include "model/tensor_source.h"
 #include "model/weight_loading.h"
 #include "model/formats/safetensors_file.h"
@@ -27,6 +31,20 @@ std::map<std::string, torch::Tensor> read_tensors(const std::filesystem::path& p
     out[key] = torch::from_blob(const_cast<uint8_t*>(entry.data.data()), entry.shape, torch::dtype(dtype)).clone();
   }
   return out;
+}
+
+model::LoadedModel load_cpu(const std::filesystem::path& path) {
+  return model::load_model(path, {.device = "cpu", .dtype = "fp32"});
+}
+
+double max_logit_diff(const std::filesystem::path& model, const std::filesystem::path& reference) {
+  torch::NoGradGuard no_grad;
+  auto m = load_cpu(model);
+  auto ref = read_tensors(reference);
+  auto logits = m.net->forward({.input_ids = ref["input_ids"]});
+  EXPECT_EQ(logits.sizes(), ref["logits"].sizes());
+  if (logits.sizes() != ref["logits"].sizes()) return INFINITY;
+  return (logits - ref["logits"]).abs().max().item<double>();
 }
 
 }  // namespace lorag::test

@@ -10,6 +10,7 @@
 
 #include "model/causal_lm.h"
 #include "model/config.h"
+#include "model/model_loader.h"
 
 namespace lorag::test {
 
@@ -27,5 +28,12 @@ std::map<std::string, torch::Tensor> read_tensors(const std::filesystem::path& p
 
 // Loads fixtures/models/`name` in fp32 on the CPU with its reference tensors.
 FixtureModel load_fixture_model(const std::string& name);
+
+// Any model lorag loads (folder or .gguf), in fp32 on the CPU.
+model::LoadedModel load_cpu(const std::filesystem::path& path);
+
+// The largest |logit difference| between `model` run on the reference's
+// input_ids and the reference's logits (a test failure on a shape mismatch).
+double max_logit_diff(const std::filesystem::path& model, const std::filesystem::path& reference);
 
 }  // namespace lorag::test

@@ -35,16 +35,7 @@ std::set<std::string> doc_ids(const std::vector<Hit>& hits) {
   return out;
 }
 
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return "";
-}
+using lorag::test::error_of;
 
 TEST(DocumentStore, RoundTripsAcrossReopen) {
   FakeEmbedder e;

@@ -19,16 +19,6 @@
 namespace lorag::test {
 namespace {
 
-template <typename E, typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(LrSchedule, MatchesTransformersSchedules) {
   const auto cases = read_json(fixture("train/schedules.json"));
   ASSERT_EQ(cases.size(), 9u);

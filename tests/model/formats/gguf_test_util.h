@@ -16,6 +16,7 @@
 
 #include "model/core/error.h"
 #include "model/formats/gguf_file.h"
+#include "tests/test_util.h"
 
 namespace lorag::test {
 
@@ -86,18 +87,6 @@ inline std::string gguf_parse_error(std::span<const std::uint8_t> bytes, const s
     return e.what();
   }
   ADD_FAILURE() << "expected a FormatError from " << name;
-  return "";
-}
-
-// The message of the `ErrorType` that `fn()` throws; "" (and a failure) otherwise.
-template <typename ErrorType = FormatError, typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const ErrorType& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
   return "";
 }
 

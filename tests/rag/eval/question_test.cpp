@@ -18,15 +18,7 @@ std::filesystem::path write(const std::string& text) {
   return path;
 }
 
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using lorag::test::error_of;
 
 TEST(ReadQuestions, ReadsAnswersDocIdsAndDefaults) {
   const auto path = write(
