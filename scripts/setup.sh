@@ -14,6 +14,7 @@ APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libsentencepiece-dev sentencepiece libpcre2-dev libfaiss-dev libopenblas-dev libomp-dev
   libhdf5-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3-venv
+  libcpp-httplib-dev libgloo-dev  # HTTP server (serve/), c10d Gloo headers (train/)
   chromium)  # chromium: headless render test of the comparison report
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -29,13 +30,16 @@ fi
 # ---- Python venv: LibTorch (from the torch wheel) and test-time references ---
 # Test-time references: transformers/peft (model, adapters), sentence-transformers
 # (embedder), scipy (metric statistics); faiss-cpu is the RAG benchmark's baseline.
-PY_PACKAGES=(torch numpy safetensors sentencepiece transformers protobuf gguf accelerate peft
+# torch is pinned to the GPU machine's version (2.11, CUDA 13.0 build) so CI builds the
+# LibTorch that GPU runs build against; Torch_DIR may point at any other.
+TORCH_PIN=${LORAG_TORCH_PIN:-torch==2.11.0}
+PY_PACKAGES=("$TORCH_PIN" numpy safetensors sentencepiece transformers protobuf gguf accelerate peft
   sentence-transformers scipy faiss-cpu)
 if [[ ! -x .venv/bin/python ]]; then
   log "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch, transformers, safetensors, sentencepiece, gguf, accelerate, peft, sentence_transformers, scipy, faiss" 2>/dev/null; then
+if ! .venv/bin/python -c "import torch; assert torch.__version__.startswith('${TORCH_PIN#torch==}'.rsplit('.', 1)[0]); import transformers, safetensors, sentencepiece, gguf, accelerate, peft, sentence_transformers, scipy, faiss" 2>/dev/null; then
   log "installing Python packages: ${PY_PACKAGES[*]} (torch is large; this takes a while)"
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q "${PY_PACKAGES[@]}"
