@@ -2,7 +2,26 @@
 // See faiss_kernels.h: SIMD replacements for FAISS's scalar distance fallbacks.
 #include "rag/faiss_kernels.h"
 
+#include <atomic>
 #include <cstddef>
+
+namespace lorag::rag::detail {
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<uint64_t> g_calls{0};
+}  // namespace
+
+void count_faiss_kernel_calls(bool on) {
+  g_calls.store(0, std::memory_order_relaxed);
+  g_counting.store(on, std::memory_order_relaxed);
+}
+uint64_t faiss_kernel_calls() { return g_calls.load(std::memory_order_relaxed); }
+
+// Called by each wrapped entry point.
+inline void note_call() {
+  if (g_counting.load(std::memory_order_relaxed)) g_calls.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace lorag::rag::detail
 
 #if !defined(__x86_64__)
 namespace lorag::rag::detail {
@@ -73,20 +92,27 @@ float reduce(const float* x, const float* y, std::size_t d) {
 
 }  // namespace
 
+#if defined(LORAG_FAISS_WRAPPED)
 std::string faiss_distance_kernels() { return kHasAvx2 ? "avx2+fma" : "sse2"; }
+#else
+std::string faiss_distance_kernels() { return "faiss"; }  // the configure check left FAISS as it is
+#endif
 
 }  // namespace lorag::rag::detail
 
-// The wrapped FAISS symbols (faiss::fvec_inner_product, faiss::fvec_L2sqr,
-// faiss::fvec_norm_L2sqr), by their mangled names as `--wrap` expects.
+// The wrapped FAISS symbols, by their mangled names as `--wrap` expects; the
+// list lives in cmake/LoragFaissWrap.cmake (LORAG_FAISS_WRAPPED_SYMBOLS).
 extern "C" {
 float __wrap__ZN5faiss18fvec_inner_productEPKfS1_m(const float* x, const float* y, std::size_t d) {
+  lorag::rag::detail::note_call();
   return lorag::rag::detail::reduce<false>(x, y, d);
 }
 float __wrap__ZN5faiss10fvec_L2sqrEPKfS1_m(const float* x, const float* y, std::size_t d) {
+  lorag::rag::detail::note_call();
   return lorag::rag::detail::reduce<true>(x, y, d);
 }
 float __wrap__ZN5faiss15fvec_norm_L2sqrEPKfm(const float* x, std::size_t d) {
+  lorag::rag::detail::note_call();
   return lorag::rag::detail::reduce<false>(x, x, d);
 }
 }

@@ -5,15 +5,24 @@
 // to scalar reference loops for fvec_inner_product, fvec_L2sqr and
 // fvec_norm_L2sqr: HNSW and single-query Flat search spend most of their time
 // there (bench/RESULTS.md). The link wraps those three functions
-// (`-Wl,--wrap`, rag/CMakeLists.txt) so FAISS's own code calls ours instead:
-// AVX2+FMA where the CPU has it, SSE2 with four partial sums otherwise.
+// (`-Wl,--wrap`, cmake/LoragFaissWrap.cmake, which checks at configure time that
+// the FAISS found is a static archive defining them) so FAISS's own code calls
+// ours instead: AVX2+FMA where the CPU has it, SSE2 with four partial sums otherwise.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace lorag::rag::detail {
 
-// The kernels in use, e.g. "avx2+fma" or "sse2" (shown by `lorag index stats`).
+// The kernels in use, e.g. "avx2+fma" or "sse2" (shown by `lorag index stats`),
+// or "faiss" where the build did not wrap FAISS's loops.
 std::string faiss_distance_kernels();
+
+// Counting the calls FAISS makes into lorag's kernels, so a test can prove that a
+// real index search reaches them. Off by default (one relaxed load per call).
+// Thread-safe; the count covers every thread since the last reset.
+void count_faiss_kernel_calls(bool on);
+uint64_t faiss_kernel_calls();
 
 }  // namespace lorag::rag::detail
