@@ -21,16 +21,23 @@ fs::path temp_path_for(const fs::path& path) {
   std::random_device rd;
   return path.parent_path() / (".tmp." + path.filename().string() + "." + std::to_string(rd()));
 }
-
-// fsync so the rename cannot become visible before the data is on disk.
-void sync_file(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
 }  // namespace
+
+void sync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  LORAG_CHECK(fd >= 0, IoError, path.string(), ": cannot open to fsync: ", std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int fsync_errno = errno;
+  ::close(fd);
+  LORAG_CHECK(rc == 0, IoError, path.string(), ": fsync failed (", std::strerror(fsync_errno), ")");
+}
+
+void rename_durably(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  LORAG_CHECK(!ec, IoError, to.string(), ": cannot rename ", from.filename().string(), " into place: ", ec.message());
+  sync_path(to.parent_path().empty() ? fs::path(".") : to.parent_path());
+}
 
 void write_file_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
@@ -44,10 +51,8 @@ void write_file_atomically(const fs::path& path, const std::function<void(std::o
       out.flush();
       LORAG_CHECK(out.good(), IoError, tmp.string(), ": write failed (disk full?)");
     }
-    sync_file(tmp);
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename temp file into place: ", ec.message());
+    sync_path(tmp);  // the rename must not become visible before the data is on disk
+    rename_durably(tmp, path);
   } catch (...) {
     std::error_code ignored;
     fs::remove(tmp, ignored);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Crash-safe file writes (model/core): write a temp file beside the target, fsync,
-// then rename over it, so readers see either the old file or the complete new one.
+// rename over it and fsync the directory, so readers see either the old file or
+// the complete new one, also after a power cut.
 #pragma once
 
 #include <filesystem>
@@ -18,6 +19,15 @@ void write_file_atomically(const std::filesystem::path& path,
 
 // Convenience: atomically writes `contents` to `path`.
 void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
+
+// fsyncs a file or directory so what was written (or renamed into it) survives a
+// crash. Throws IoError naming the path when it cannot be opened or fsync fails
+// (a failed fsync means the data may not be on disk: never ignore it).
+void sync_path(const std::filesystem::path& path);
+
+// Renames `from` over `to`, then fsyncs `to`'s directory so the rename itself is
+// durable. Throws IoError naming both paths.
+void rename_durably(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // Reads a whole file; throws IoError naming the path when it cannot.
 std::string read_file(const std::filesystem::path& path);
