@@ -4,6 +4,7 @@
 #include <c10/util/Exception.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -11,8 +12,30 @@
 
 #include "cli/commands.h"
 #include "model/core/error.h"
+#include "model/core/log.h"
 
 namespace {
+
+// LORAG_LOG=debug shows debug lines and the source location (`[file.cpp:47]`) that
+// LORAG_CHECK appends to every message; users see the message alone.
+bool debug_logging() {
+  const char* level = std::getenv("LORAG_LOG");
+  return level != nullptr && std::string(level) == "debug";
+}
+
+// `what` without a trailing " [file.cpp:47]" (kept at the debug level).
+std::string user_message(const char* what) {
+  std::string message(what);
+  if (debug_logging() || message.empty() || message.back() != ']') return message;
+  const size_t open = message.rfind(" [");
+  if (open == std::string::npos) return message;
+  const std::string location = message.substr(open + 2, message.size() - open - 3);
+  const size_t colon = location.rfind(':');
+  const bool is_location = colon != std::string::npos && colon + 1 < location.size() &&
+                           location.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+                           location.find(' ') == std::string::npos;
+  return is_location ? message.substr(0, open) : message;
+}
 
 struct Command {
   const char* name;
@@ -55,16 +78,17 @@ int main(int argc, char** argv) {
     print_commands(std::cout);
     return 0;
   }
+  if (debug_logging()) lorag::log::set_level(lorag::log::Level::kDebug);
   const lorag::cli::Args args(argv + 2, argv + argc);
   for (const auto& command : commands()) {
     if (name != command.name) continue;
     try {
       return command.run(args);
     } catch (const lorag::UsageError& e) {
-      std::cerr << "lorag " << name << ": " << e.what() << "\n(see lorag " << name << " --help)\n";
+      std::cerr << "lorag " << name << ": " << user_message(e.what()) << "\n(see lorag " << name << " --help)\n";
       return 2;
     } catch (const lorag::Error& e) {
-      std::cerr << "lorag " << name << ": error: " << e.what() << "\n";
+      std::cerr << "lorag " << name << ": error: " << user_message(e.what()) << "\n";
       return 1;
     } catch (const c10::Error& e) {
       std::cerr << "lorag " << name << ": torch error: " << e.what_without_backtrace() << "\n";

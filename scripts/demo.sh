@@ -23,7 +23,8 @@ while (($#)); do
   esac
   shift
 done
-[[ "${LORAG_SKIP_SETUP:-0}" == 1 ]] || bash scripts/setup.sh
+# The demo needs only the binary; scripts/test.sh builds the rest.
+[[ "${LORAG_SKIP_SETUP:-0}" == 1 ]] || LORAG_BUILD_TARGETS=lorag bash scripts/setup.sh
 LORAG=${LORAG_BIN:-${LORAG_BUILD_DIR:-build}/cli/lorag}
 EX=data/examples
 if ((QUICK)); then

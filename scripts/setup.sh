@@ -49,7 +49,9 @@ fi
 bash scripts/fetch_models.sh
 
 # ---- Build -------------------------------------------------------------------
+# LORAG_BUILD_TARGETS narrows the build (demo.sh needs only the `lorag` binary).
 if [[ "${LORAG_SKIP_BUILD:-0}" != 1 ]]; then
-  bash scripts/build.sh
+  # shellcheck disable=SC2086
+  bash scripts/build.sh ${LORAG_BUILD_TARGETS:-}
 fi
 log "done"

@@ -104,6 +104,20 @@ class Errors(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("top_p must be in (0, 1], got 0", err)
 
+    def test_source_location_only_at_debug_level(self):
+        # LORAG_CHECK appends "[file.cpp:N]"; users see the message alone (issue 16).
+        with tempfile.TemporaryDirectory() as tmp:
+            src = (FIXTURES / "gguf_models" / "llama" / "model.gguf").read_bytes()
+            trunc = Path(tmp) / "trunc.gguf"
+            trunc.write_bytes(src[: len(src) // 3])
+            rc, _, err = lorag("info", "--model", trunc)
+            self.assertEqual(rc, 1, err)
+            self.assertIn("trunc.gguf", err)
+            self.assertNotRegex(err, r"\[[\w/]+\.(cpp|h):\d+\]")
+            rc, _, err = lorag("info", "--model", trunc, env={"LORAG_LOG": "debug"})
+            self.assertEqual(rc, 1, err)
+            self.assertRegex(err, r"\[[\w/]+\.(cpp|h):\d+\]")
+
     def test_missing_model_names_the_path(self):
         rc, _, err = lorag("generate", "--model", "/nonexistent/model", "--prompt", "x")
         self.assertEqual(rc, 1)
