@@ -9,6 +9,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::cli {
 namespace fs = std::filesystem;
@@ -54,7 +55,7 @@ namespace {
 std::vector<std::string> config_as_args(const fs::path& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
+    j = parse_json(read_file(path), path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(UsageError, path.string(), ": invalid JSON: ", e.what());
   }

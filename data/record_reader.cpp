@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/text/utf8.h"
 
 namespace lorag::data {
@@ -92,7 +93,7 @@ Record parse_line(const std::string& line, DatasetFormat& format, const std::str
               ")");
   json j;
   try {
-    j = json::parse(line);
+    j = parse_json(line, where);
   } catch (const json::parse_error& e) {
     LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
   }

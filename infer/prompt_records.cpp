@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::infer {
 namespace {
@@ -25,7 +26,7 @@ std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& 
 PromptRecord parse_record(const std::string& text, const std::string& where) {
   json j;
   try {
-    j = json::parse(text);
+    j = parse_json(text, where);
   } catch (const json::parse_error& e) {
     LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
   }

@@ -6,6 +6,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/text/utf8.h"
 
 namespace lorag::rag {
@@ -64,7 +65,7 @@ void read_jsonl(const fs::path& path, std::vector<Document>& out) {
     const std::string where = path.string() + ":" + std::to_string(line_no);
     nlohmann::json record;
     try {
-      record = nlohmann::json::parse(line);
+      record = parse_json(line, where);
     } catch (const nlohmann::json::exception& e) {
       LORAG_FAIL(FormatError, where, ": bad JSON (", e.what(), ")");
     }

@@ -11,6 +11,7 @@
 #include "data/hdf5_handle.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::rag::detail {
 namespace fs = std::filesystem;
@@ -129,7 +130,7 @@ Manifest read_manifest(const fs::path& dir) {
               " missing; create one with `lorag index add --store ", dir.string(), " FILES`)");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
+    j = parse_json(read_file(path), path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(FormatError, path.string(), ": bad JSON (", e.what(), ")");
   }
@@ -233,7 +234,7 @@ ChunkTable read_chunk_table(const fs::path& path, int64_t dimension) {
     c.end = end[i];
     c.text = std::move(texts[i]);
     try {
-      c.metadata = nlohmann::json::parse(metadata[i]);
+      c.metadata = parse_json(metadata[i], path.string());
     } catch (const nlohmann::json::exception& e) {
       LORAG_FAIL(FormatError, path.string(), ": metadata of chunk ", c.id, " is bad JSON (", e.what(), ")");
     }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::model::formats {
 namespace {
@@ -76,7 +77,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::parse(std::span<const uint8_t>
               " (not a safetensors file, or truncated)");
   json header;
   try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + header_len);
+    header = parse_json(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 8, header_len), name);
   } catch (const json::exception& ex) {
     LORAG_FAIL(FormatError, name, ": header is not valid JSON: ", ex.what());
   }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::text {
 
@@ -19,7 +20,7 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   try {
-    return nlohmann::json::parse(buf.str());
+    return parse_json(buf.str(), path.string());
   } catch (const nlohmann::json::parse_error& e) {
     LORAG_FAIL(FormatError, path.string(), ": not valid JSON at byte ", e.byte, " (", e.what(), ")");
   }

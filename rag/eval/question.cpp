@@ -7,6 +7,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::rag::eval {
 namespace {
@@ -69,7 +70,7 @@ std::vector<Question> read_questions(const std::filesystem::path& path) {
     const std::string where = path.string() + ":" + std::to_string(line);
     nlohmann::json obj;
     try {
-      obj = nlohmann::json::parse(text);
+      obj = parse_json(text, where);
     } catch (const nlohmann::json::exception& e) {
       LORAG_FAIL(FormatError, where, ": not valid JSON (", e.what(), ")");
     }
