@@ -75,11 +75,14 @@ Record parse_record(const json& j, DatasetFormat format, const std::string& wher
       if (!input.empty()) user += "\n\n" + input;
       r.messages.push_back({"user", std::move(user)});
       r.messages.push_back({"assistant", string_field(j, "output", where, true)});
+      LORAG_CHECK(!r.messages.back().content.empty(), FormatError, where, ": field 'output' is empty");
       break;
     }
     case DatasetFormat::kPromptCompletion:
       r.messages.push_back({"user", string_field(j, "prompt", where, true)});
       r.messages.push_back({"assistant", string_field(j, "completion", where, true)});
+      // An empty completion has no tokens to learn from (issue #18).
+      LORAG_CHECK(!r.messages.back().content.empty(), FormatError, where, ": field 'completion' is empty");
       break;
     case DatasetFormat::kAuto: LORAG_ASSERT(false, "format must be resolved before parsing");
   }

@@ -18,7 +18,10 @@ std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& 
     LORAG_CHECK(m.is_object() && m.contains("role") && m["role"].is_string() && m.contains("content") &&
                     m["content"].is_string(),
                 FormatError, where, ": each message needs string 'role' and 'content', got ", m.dump());
-    out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    const auto role = m["role"].get<std::string>();
+    LORAG_CHECK(role == "system" || role == "user" || role == "assistant", FormatError, where, ": role '", role,
+                "' is not one of system, user, assistant");
+    out.push_back({role, m["content"].get<std::string>()});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
 
@@ -15,6 +16,7 @@ std::string JsonPlace::describe() const {
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
+  check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open for reading");
   std::stringstream buf;
