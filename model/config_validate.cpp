@@ -66,6 +66,11 @@ void check_config_json(const json& j, const std::string& source) {
     if (auto o = it->find("original_max_position_embeddings"); o != it->end()) {
       check_integer(*o, std::string(dict) + ".original_max_position_embeddings", source);
     }
+    // The parser reads an absent factor as 0 (then 1), so an explicit 0 is caught here.
+    if (auto f = it->find("factor"); f != it->end() && f->is_number()) {
+      LORAG_CHECK(f->get<double>() > 0, ConfigError, source, ": config field '", dict,
+                  ".factor' must be positive, got ", f->dump());
+    }
   }
   auto arch = j.find("architectures");
   auto type = j.find("model_type");
