@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "adapters/adapter_checks.h"
 #include "adapters/adapter_key.h"
 #include "adapters/target_matching.h"
 #include "model/core/error.h"
@@ -177,6 +178,7 @@ AdapterSet AdapterSet::create(model::CausalLMImpl& model, const LoraConfig& conf
 
 void AdapterSet::attach(model::CausalLM model, std::optional<c10::ScalarType> dtype) {
   LORAG_CHECK(!attached(), Error, source_, ": adapter '", name_, "' is already attached (detach it first)");
+  check_adapter_values(tensors_, config_, source_);
   auto plan = plan_attach(tensors_, config_, source_, model.get(), dtype.value_or(model->dtype()));
   torch::NoGradGuard no_grad;
   for (auto& slot : plan.slots) {

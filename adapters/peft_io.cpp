@@ -6,6 +6,7 @@
 #include "adapters/safetensors_write.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/tensor_source.h"
 
 namespace lorag::adapters {
@@ -22,7 +23,7 @@ AdapterSet load_peft_adapter(const fs::path& dir, const std::string& name) {
                   : "");
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(read_file(config_path));
+    json = parse_json(read_file(config_path), config_path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(FormatError, config_path.string(), ": invalid JSON: ", e.what());
   }

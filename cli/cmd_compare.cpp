@@ -78,6 +78,7 @@ int run_compare(const Args& args) {
   LORAG_CHECK(!adapters.merge, UsageError, "--merge: compare keeps the adapter attached to switch it off for the base systems");
   finish_retrieve_options(retrieve);
   eval.validate();
+  check_can_write_into(flags.out);  // before any answer is generated (issue #18)
   const auto questions = rag::eval::read_questions(flags.questions);
   log::info("compare: ", questions.size(), " questions from ", flags.questions);
 

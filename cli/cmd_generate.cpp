@@ -114,6 +114,7 @@ int run_generate(const Args& args) {
   LORAG_CHECK(sources == 1, UsageError, "give exactly one of --prompt, --prompt-file or --input");
   LORAG_CHECK(flags.batch_size > 0, UsageError, "--batch-size must be positive, got ", flags.batch_size);
   LORAG_CHECK(flags.output.empty() || !flags.input.empty(), UsageError, "--output needs --input");
+  if (!flags.output.empty()) check_can_write(flags.output);  // before any answer is generated (issue #18)
   config.validate();
   validate_adapter_options(adapter);
 

@@ -9,6 +9,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::cli {
 namespace fs = std::filesystem;
@@ -50,18 +51,38 @@ po::options_description generation_options(infer::GenerateConfig& c) {
 }
 
 namespace {
+// Whether flag `key` takes text (std::string or a list of them), where a JSON
+// number, object or list element of another type is a mistake ("stop": 5).
+bool takes_text(const po::options_description& options, const std::string& key) {
+  const auto* option = options.find_nothrow(key, false);
+  if (option == nullptr) return false;  // unknown flags are reported by the parser
+  const auto* semantic = option->semantic().get();
+  return dynamic_cast<const po::typed_value<std::string>*>(semantic) != nullptr ||
+         dynamic_cast<const po::typed_value<std::vector<std::string>>*>(semantic) != nullptr;
+}
+
+// A --config value of the wrong JSON type, named by its field (issue #18).
+void check_config_value(const nlohmann::json& v, const std::string& key, bool text, const fs::path& path) {
+  LORAG_CHECK(!v.is_object() && !v.is_array() && !v.is_null(), UsageError, path.string(), ": field '", key,
+              "' is ", v.type_name(), " (", v.dump(), "), expected ", text ? "a string" : "a number, string or boolean");
+  LORAG_CHECK(!text || v.is_string(), UsageError, path.string(), ": field '", key, "' is ", v.type_name(), " (",
+              v.dump(), "), expected a string", " (or a list of strings)");
+}
+
 // Turns a --config JSON object into "--key=value" arguments.
-std::vector<std::string> config_as_args(const fs::path& path) {
+std::vector<std::string> config_as_args(const fs::path& path, const po::options_description& options) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
+    j = parse_json(read_file(path), path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(UsageError, path.string(), ": invalid JSON: ", e.what());
   }
   LORAG_CHECK(j.is_object(), UsageError, path.string(), ": expected a JSON object of flag names to values");
   std::vector<std::string> args;
   for (const auto& [key, value] : j.items()) {
+    const bool text = takes_text(options, key);
     auto one = [&](const nlohmann::json& v) {
+      check_config_value(v, key, text, path);
       if (v.is_boolean()) {
         if (v.get<bool>()) args.push_back("--" + key);
       } else {
@@ -90,7 +111,7 @@ bool parse_options(const std::vector<std::string>& args, po::options_description
     if (vm.count("help")) return false;
     if (vm.count("config")) {
       // Values already typed on the command line stay: store() keeps the first non-default value.
-      auto from_file = config_as_args(vm["config"].as<std::string>());
+      auto from_file = config_as_args(vm["config"].as<std::string>(), options);
       po::store(po::command_line_parser(from_file).options(options).run(), vm);
     }
     po::notify(vm);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/text/utf8.h"
 
 namespace lorag::data {
@@ -74,11 +75,14 @@ Record parse_record(const json& j, DatasetFormat format, const std::string& wher
       if (!input.empty()) user += "\n\n" + input;
       r.messages.push_back({"user", std::move(user)});
       r.messages.push_back({"assistant", string_field(j, "output", where, true)});
+      LORAG_CHECK(!r.messages.back().content.empty(), FormatError, where, ": field 'output' is empty");
       break;
     }
     case DatasetFormat::kPromptCompletion:
       r.messages.push_back({"user", string_field(j, "prompt", where, true)});
       r.messages.push_back({"assistant", string_field(j, "completion", where, true)});
+      // An empty completion has no tokens to learn from (issue #18).
+      LORAG_CHECK(!r.messages.back().content.empty(), FormatError, where, ": field 'completion' is empty");
       break;
     case DatasetFormat::kAuto: LORAG_ASSERT(false, "format must be resolved before parsing");
   }
@@ -92,7 +96,7 @@ Record parse_line(const std::string& line, DatasetFormat& format, const std::str
               ")");
   json j;
   try {
-    j = json::parse(line);
+    j = parse_json(line, where);
   } catch (const json::parse_error& e) {
     LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
   }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::infer {
 namespace {
@@ -17,7 +18,10 @@ std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& 
     LORAG_CHECK(m.is_object() && m.contains("role") && m["role"].is_string() && m.contains("content") &&
                     m["content"].is_string(),
                 FormatError, where, ": each message needs string 'role' and 'content', got ", m.dump());
-    out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    const auto role = m["role"].get<std::string>();
+    LORAG_CHECK(role == "system" || role == "user" || role == "assistant", FormatError, where, ": role '", role,
+                "' is not one of system, user, assistant");
+    out.push_back({role, m["content"].get<std::string>()});
   }
   return out;
 }
@@ -25,7 +29,7 @@ std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& 
 PromptRecord parse_record(const std::string& text, const std::string& where) {
   json j;
   try {
-    j = json::parse(text);
+    j = parse_json(text, where);
   } catch (const json::parse_error& e) {
     LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
   }

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "model/config_validate.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::model {
 namespace {
@@ -63,7 +65,12 @@ RopeScaling parse_rope_dict(const json& r, ModelFamily family, const std::string
   s.short_factor = field<std::vector<double>>(r, "short_factor", {}, source);
   s.long_factor = field<std::vector<double>>(r, "long_factor", {}, source);
   s.attention_factor = field<double>(r, "attention_factor", 0.0, source);
-  static const std::vector<std::string> kKnown = {"default", "linear", "dynamic", "llama3", "longrope"};
+  s.beta_fast = field<double>(r, "beta_fast", 32.0, source);
+  s.beta_slow = field<double>(r, "beta_slow", 1.0, source);
+  s.mscale = field<double>(r, "mscale", 0.0, source);
+  s.mscale_all_dim = field<double>(r, "mscale_all_dim", 0.0, source);
+  s.truncate = field<bool>(r, "truncate", true, source);
+  static const std::vector<std::string> kKnown = {"default", "linear", "dynamic", "llama3", "longrope", "yarn"};
   LORAG_CHECK(std::find(kKnown.begin(), kKnown.end(), s.type) != kKnown.end(), ConfigError, source, ": ", where,
               " type '", s.type, "' is not supported (supported: ", join(kKnown), ")");
   return s;
@@ -109,6 +116,14 @@ void read_rope(const json& j, ModelConfig& c, const std::string& source) {
       s.original_max_position_embeddings = c.max_position_embeddings;
     }
     // _compute_longrope_parameters: an absent factor is the context extension ratio.
+    if (s.factor == 0 && s.original_max_position_embeddings > 0) {
+      s.factor = static_cast<double>(c.max_position_embeddings) / s.original_max_position_embeddings;
+    }
+  }
+  if (s.type == "yarn") {
+    // standardize_rope_params / _compute_yarn_parameters: the original length
+    // defaults to max_position_embeddings, an absent factor to the ratio of the two.
+    if (s.original_max_position_embeddings == 0) s.original_max_position_embeddings = c.max_position_embeddings;
     if (s.factor == 0 && s.original_max_position_embeddings > 0) {
       s.factor = static_cast<double>(c.max_position_embeddings) / s.original_max_position_embeddings;
     }
@@ -196,6 +211,7 @@ void ModelConfig::validate() const {
               "', expected 'silu' or 'gelu_pytorch_tanh' for ", architecture);
   validate_layer_types();
   validate_rope();
+  check_config_values(*this);
 }
 
 void ModelConfig::validate_layer_types() const {
@@ -230,6 +246,7 @@ void ModelConfig::validate_rope() const {
 
 ModelConfig parse_model_config(const json& j, const std::string& source) {
   LORAG_CHECK(j.is_object(), FormatError, source, ": expected a JSON object, got ", j.type_name());
+  check_config_json(j, source);
   ModelConfig c;
   auto archs = field<std::vector<std::string>>(j, "architectures", {}, source);
   LORAG_CHECK(!archs.empty(), ConfigError, source, ": missing field 'architectures' (supported: ",
@@ -289,7 +306,7 @@ ModelConfig load_model_config(const std::filesystem::path& dir) {
               ": not found (expected a Hugging Face model folder with config.json)");
   json j;
   try {
-    j = json::parse(read_file(path));
+    j = parse_json(read_file(path), path.string());
   } catch (const json::parse_error& e) {
     LORAG_FAIL(FormatError, path.string(), ": invalid JSON: ", e.what());
   }
@@ -307,6 +324,14 @@ json rope_scaling_json(const RopeScaling& s) {
     r["short_factor"] = s.short_factor;
     r["long_factor"] = s.long_factor;
     if (s.attention_factor > 0) r["attention_factor"] = s.attention_factor;
+  }
+  if (s.type == "yarn") {
+    r["beta_fast"] = s.beta_fast;
+    r["beta_slow"] = s.beta_slow;
+    if (s.attention_factor > 0) r["attention_factor"] = s.attention_factor;
+    if (s.mscale > 0) r["mscale"] = s.mscale;
+    if (s.mscale_all_dim > 0) r["mscale_all_dim"] = s.mscale_all_dim;
+    if (!s.truncate) r["truncate"] = false;
   }
   if (s.original_max_position_embeddings > 0) {
     r["original_max_position_embeddings"] = s.original_max_position_embeddings;

@@ -14,14 +14,19 @@ namespace lorag::model {
 
 // Rotary-embedding scaling as transformers' `rope_scaling` describes it.
 struct RopeScaling {
-  std::string type = "default";              // "default", "linear", "dynamic", "llama3", "longrope"
+  std::string type = "default";              // "default", "linear", "dynamic", "llama3", "longrope", "yarn"
   double factor = 1.0;                        // e.g. 8.0 for Llama 3.1; longrope: max/original positions, e.g. 32
   double low_freq_factor = 1.0;               // llama3 only, e.g. 1.0
   double high_freq_factor = 4.0;              // llama3 only, e.g. 4.0
   int64_t original_max_position_embeddings = 0;  // tokens, e.g. 8192 (llama3), 4096 (Phi-3); 0 = max_position_embeddings
   std::vector<double> short_factor;           // longrope only: [D_rot/2] divisors used up to the original length
   std::vector<double> long_factor;            // longrope only: [D_rot/2] divisors used past it
-  double attention_factor = 0;                // longrope only: cos/sin multiplier, e.g. 1.19; 0 = derived from factor
+  double attention_factor = 0;                // longrope/yarn: cos/sin multiplier, e.g. 1.19; 0 = derived from factor
+  double beta_fast = 32;                      // yarn only: rotations where extrapolation ends, e.g. 32
+  double beta_slow = 1;                       // yarn only: rotations where interpolation starts, e.g. 1
+  double mscale = 0;                          // yarn only: attention_factor numerator scale (DeepSeek), 0 = unset
+  double mscale_all_dim = 0;                  // yarn only: attention_factor denominator scale, 0 = unset
+  bool truncate = true;                       // yarn only: round the correction range to whole dimensions
 
   bool operator==(const RopeScaling&) const = default;
 };

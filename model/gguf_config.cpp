@@ -9,6 +9,7 @@
 #include <map>
 #include <numbers>
 
+#include "model/config_validate.h"
 #include "model/core/error.h"
 #include "model/formats/gguf_dequant.h"
 
@@ -164,6 +165,7 @@ ModelConfig gguf_model_config(const GgufFile& file) {
   c.hidden_size = m.get_i64(p + "embedding_length");
   c.intermediate_size = m.get_i64(p + "feed_forward_length");
   c.num_hidden_layers = m.get_i64(p + "block_count");
+  check_gguf_block_count(file, c.num_hidden_layers, p + "block_count");
   c.num_attention_heads = m.get_i64(p + "attention.head_count");
   c.num_key_value_heads = m.get_i64_or(p + "attention.head_count_kv", c.num_attention_heads);
   c.rms_norm_eps = m.get_f32(p + "attention.layer_norm_rms_epsilon");

@@ -9,6 +9,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/core/log.h"
 #include "model/core/timer.h"
 #include "model/formats/gguf_file.h"
@@ -16,6 +17,7 @@
 #include "model/gguf_source.h"
 #include "model/gguf_tokenizer.h"
 #include "model/tensor_source.h"
+#include "model/weight_checks.h"
 #include "model/weight_loading.h"
 
 namespace lorag::model {
@@ -50,7 +52,7 @@ std::string read_chat_template_source(const fs::path& dir) {
   if (!fs::exists(path)) return "";
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
+    j = parse_json(read_file(path), path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(FormatError, path.string(), ": invalid JSON: ", e.what());
   }
@@ -84,6 +86,8 @@ LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
   const auto device = resolve_device(options.device);
   const auto dtype = resolve_dtype(options.dtype, device);
   auto source = open_gguf_checkpoint(file, out.config);
+  const std::string arch = file->metadata().get_string("general.architecture");
+  check_weights_fit(out.config, *source, {arch + ".block_count", "token_embd.weight rows", arch + ".embedding_length"});
   out.net = CausalLM(out.config, torch::TensorOptions().dtype(dtype).device(device));
   load_weights(*out.net, *source);
   out.net->eval();
@@ -110,6 +114,7 @@ LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
   const auto device = resolve_device(options.device);
   const auto dtype = resolve_dtype(options.dtype, device);
   auto source = open_safetensors_checkpoint(path);
+  check_weights_fit(out.config, *source);
   out.net = CausalLM(out.config, torch::TensorOptions().dtype(dtype).device(device));
   load_weights(*out.net, *source);
   out.net->eval();

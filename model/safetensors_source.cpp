@@ -7,6 +7,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/formats/safetensors_file.h"
 #include "model/tensor_source.h"
 
@@ -69,7 +70,7 @@ class SafetensorsSource : public TensorSource {
 std::vector<fs::path> shard_paths(const fs::path& index_path) {
   nlohmann::json index;
   try {
-    index = nlohmann::json::parse(read_file(index_path));
+    index = parse_json(read_file(index_path), index_path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(FormatError, index_path.string(), ": invalid JSON: ", e.what());
   }

@@ -40,10 +40,17 @@ void load_weights(torch::nn::Module& module, const TensorSource& source) {
       continue;
     }
     auto tensor = source.read(name);
+    // Integer data cast silently to float would load garbage (issue #18).
+    LORAG_CHECK(!param.is_floating_point() || tensor.is_floating_point(), FormatError, source.describe(),
+                ": tensor '", name, "' has dtype ", tensor.scalar_type(), ", expected a floating-point type");
     LORAG_CHECK(tensor.sizes() == param.sizes(), ShapeError, source.describe(), ": tensor '", name, "' is ",
                 shape_str(tensor.sizes()), ", expected ", shape_str(param.sizes()),
                 " (hint: does config.json match the weights?)");
     param.copy_(tensor);
+    // A NaN/Inf weight makes every answer empty yet "normal" (issue #18): refuse it.
+    LORAG_CHECK(!param.is_floating_point() || torch::isfinite(param).all().item<bool>(), FormatError,
+                source.describe(), ": tensor '", name, "' holds non-finite values (NaN or Inf) after conversion to ",
+                param.scalar_type());
     used.insert(name);
   }
   LORAG_CHECK(missing.empty(), FormatError, source.describe(), ": missing tensor ", list_some(missing),

@@ -6,6 +6,8 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
+#include "model/core/log.h"
 #include "model/text/utf8.h"
 
 namespace lorag::rag {
@@ -64,7 +66,7 @@ void read_jsonl(const fs::path& path, std::vector<Document>& out) {
     const std::string where = path.string() + ":" + std::to_string(line_no);
     nlohmann::json record;
     try {
-      record = nlohmann::json::parse(line);
+      record = parse_json(line, where);
     } catch (const nlohmann::json::exception& e) {
       LORAG_FAIL(FormatError, where, ": bad JSON (", e.what(), ")");
     }
@@ -106,6 +108,7 @@ void read_path(const fs::path& path, std::vector<Document>& out) {
   LORAG_CHECK(!ec && fs::exists(status), IoError, path.string(), ": no such file or folder");
   if (fs::is_directory(status)) {
     std::vector<fs::path> files;
+    int64_t skipped = 0;
     for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
       const fs::path relative = it->path().lexically_relative(path);
@@ -113,9 +116,20 @@ void read_path(const fs::path& path, std::vector<Document>& out) {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file() && kind_of(it->path()) != Kind::kOther) files.push_back(it->path());
+      if (it->is_regular_file() && kind_of(it->path()) != Kind::kOther) {
+        files.push_back(it->path());
+      } else if (!it->is_directory()) {
+        ++skipped;  // other extensions, FIFOs, sockets, devices
+      }
     }
     LORAG_CHECK(!ec, IoError, path.string(), ": cannot list folder (", ec.message(), ")");
+    // A folder that yields nothing is a mistake (wrong path, wrong extensions), not an empty success.
+    LORAG_CHECK(!files.empty(), UsageError, path.string(), ": no documents in this folder (expected .txt, .md or ",
+                ".jsonl regular files; ", skipped, " other entr", skipped == 1 ? "y" : "ies", " skipped)");
+    if (skipped > 0) {
+      log::warn(path.string(), ": skipped ", skipped, " entr", skipped == 1 ? "y" : "ies",
+                " that are not .txt, .md or .jsonl regular files");
+    }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
       if (kind_of(file) == Kind::kJsonl) {

@@ -159,6 +159,7 @@ DocumentStore DocumentStore::open(const fs::path& dir, const Embedder& embedder,
   if (mode == Mode::kWrite) {
     detail::read_manifest(dir);  // a missing store is reported before the lock file is made
     state->lock.emplace(dir);    // before reading, so no other writer's save slips in between
+    detail::remove_store_temporaries(dir);
   }
   load_state(state.get(), dir, &embedder);
   state->mode = mode;
@@ -170,6 +171,7 @@ DocumentStore DocumentStore::open(const fs::path& dir, Mode mode) {
   if (mode == Mode::kWrite) {
     detail::read_manifest(dir);
     state->lock.emplace(dir);
+    detail::remove_store_temporaries(dir);
   }
   load_state(state.get(), dir, nullptr);
   state->mode = mode;

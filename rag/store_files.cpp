@@ -11,6 +11,7 @@
 #include "data/hdf5_handle.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::rag::detail {
 namespace fs = std::filesystem;
@@ -129,7 +130,7 @@ Manifest read_manifest(const fs::path& dir) {
               " missing; create one with `lorag index add --store ", dir.string(), " FILES`)");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
+    j = parse_json(read_file(path), path.string());
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(FormatError, path.string(), ": bad JSON (", e.what(), ")");
   }
@@ -164,6 +165,16 @@ void write_chunk_table(const fs::path& path, const ChunkTable& table, int64_t di
   fs::path tmp = path;
   tmp += ".tmp";
   QuietHdf5Errors quiet;
+  // A failed write (full disk) removes its temporary, so it cannot keep the disk
+  // full for the next writer (issue #18).
+  struct RemoveOnFailure {
+    const fs::path& tmp;
+    bool done = false;
+    ~RemoveOnFailure() {
+      std::error_code ignored;
+      if (!done) fs::remove(tmp, ignored);
+    }
+  } cleanup{tmp};
   {
     Hdf5Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     check(file.ok(), "create", tmp);
@@ -193,6 +204,22 @@ void write_chunk_table(const fs::path& path, const ChunkTable& table, int64_t di
   std::error_code ec;
   fs::rename(tmp, path, ec);
   LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename from ", tmp.string(), " (", ec.message(), ")");
+  cleanup.done = true;
+}
+
+int remove_store_temporaries(const fs::path& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    // chunks-N.h5.tmp / index-N.faiss.tmp (this file and store_index.cpp), and
+    // write_file_atomically's .tmp.manifest.json.N.
+    const bool ours = (name.starts_with("chunks-") && name.ends_with(".h5.tmp")) ||
+                      (name.starts_with("index-") && name.ends_with(".faiss.tmp"));
+    const bool manifest_tmp = name.starts_with(std::string(".tmp.") + kManifestName + ".");
+    if ((ours || manifest_tmp) && entry.is_regular_file(ec) && fs::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 ChunkTable read_chunk_table(const fs::path& path, int64_t dimension) {
@@ -233,7 +260,7 @@ ChunkTable read_chunk_table(const fs::path& path, int64_t dimension) {
     c.end = end[i];
     c.text = std::move(texts[i]);
     try {
-      c.metadata = nlohmann::json::parse(metadata[i]);
+      c.metadata = parse_json(metadata[i], path.string());
     } catch (const nlohmann::json::exception& e) {
       LORAG_FAIL(FormatError, path.string(), ": metadata of chunk ", c.id, " is bad JSON (", e.what(), ")");
     }

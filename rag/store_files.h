@@ -46,6 +46,11 @@ void write_chunk_table(const std::filesystem::path& path, const ChunkTable& tabl
 // Throws IoError/FormatError naming the file and dataset.
 ChunkTable read_chunk_table(const std::filesystem::path& path, int64_t dimension);
 
+// Removes temporaries an interrupted or failed save left in the store folder
+// (chunks-N.h5.tmp, index-N.faiss.tmp, .tmp.manifest.json.N); returns how many.
+// Call only while holding the writer lock.
+int remove_store_temporaries(const std::filesystem::path& dir);
+
 void fsync_path(const std::filesystem::path& path);  // a file or a directory; throws IoError
 
 // An exclusive flock on DIR/lock, held while alive.

@@ -114,15 +114,20 @@ void add_to_index(DocumentStore::State& state, std::size_t first) {
 void write_index_file(const faiss::Index& index, const fs::path& path) {
   fs::path tmp = path;
   tmp += ".tmp";
-  try {
-    faiss::write_index(&index, tmp.c_str());
-  } catch (const faiss::FaissException& e) {
-    LORAG_FAIL(IoError, tmp.string(), ": cannot write the FAISS index (", e.msg, ")");
-  }
-  fsync_path(tmp);
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename from ", tmp.string(), " (", ec.message(), ")");
+  try {
+    try {
+      faiss::write_index(&index, tmp.c_str());
+    } catch (const faiss::FaissException& e) {
+      LORAG_FAIL(IoError, tmp.string(), ": cannot write the FAISS index (", e.msg, ")");
+    }
+    fsync_path(tmp);
+    fs::rename(tmp, path, ec);
+    LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename from ", tmp.string(), " (", ec.message(), ")");
+  } catch (...) {
+    fs::remove(tmp, ec);  // a full disk must not stay full of our temporaries (issue #18)
+    throw;
+  }
 }
 
 std::unique_ptr<faiss::Index> read_index_file(const fs::path& path, int64_t dimension) {

@@ -3,16 +3,21 @@
 # Builds and runs a libFuzzer target for one of lorag's file readers, with
 # AddressSanitizer and UBSan. Not part of the CTest suite.
 #
-# usage: scripts/fuzz.sh [gguf|safetensors] [SECONDS] [extra libFuzzer flags...]
-#   The target defaults to gguf, SECONDS to 60. Crashing inputs land in
+# usage: scripts/fuzz.sh [gguf|safetensors|json|tokenizer|all] [SECONDS] [extra libFuzzer flags...]
+#   The target defaults to gguf, SECONDS to 60 (per target; `all` runs the four
+#   one after the other and stops at the first crash). Crashing inputs land in
 #   build-fuzz/ (crash-*). The corpus (build-fuzz/<target>_corpus) is seeded from
 #   small fixture files under build*/fixtures when those exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=gguf
-if [[ "${1:-}" == gguf || "${1:-}" == safetensors ]]; then TARGET=$1; shift; fi
+case "${1:-}" in gguf|safetensors|json|tokenizer|all) TARGET=$1; shift ;; esac
 SECONDS_TO_RUN=${1:-60}
 shift || true
+if [[ "$TARGET" == all ]]; then
+  for t in gguf safetensors json tokenizer; do "$0" "$t" "$SECONDS_TO_RUN" "$@"; done
+  exit 0
+fi
 OUT=build-fuzz
 CORPUS="$OUT/${TARGET}_corpus"
 mkdir -p "$CORPUS"
@@ -22,7 +27,8 @@ if ! command -v clang++ >/dev/null; then
   exit 1
 fi
 
-COMMON=(model/formats/mapped_file.cpp model/core/atomic_file.cpp)
+COMMON=(model/formats/mapped_file.cpp model/core/atomic_file.cpp model/core/json_limits.cpp)
+LIBS=()
 case "$TARGET" in
   gguf)
     SOURCES=(tests/fuzz/gguf_fuzz.cpp
@@ -36,11 +42,23 @@ case "$TARGET" in
     SOURCES=(tests/fuzz/safetensors_fuzz.cpp model/formats/safetensors_file.cpp)
     SEEDS=(build*/fixtures/peft/*/adapter_model.safetensors build*/fixtures/models/llama/model.safetensors)
     ;;
+  json)
+    SOURCES=(tests/fuzz/json_fuzz.cpp model/config.cpp model/config_validate.cpp model/core/log.cpp
+      model/text/utf8.cpp model/text/chat_template.cpp model/text/chat_template_render.cpp model/text/json_field.cpp
+      rag/eval/question.cpp infer/prompt_records.cpp data/record_reader.cpp)
+    SEEDS=(build*/fixtures/models/*/config.json build*/fixtures/train/*.jsonl data/examples/*.jsonl)
+    LIBS=(-lpcre2-8)
+    ;;
+  tokenizer)
+    SOURCES=(tests/fuzz/tokenizer_fuzz.cpp model/text/*.cpp model/core/log.cpp model/core/progress.cpp)
+    SEEDS=(build*/fixtures/models/chat_bpe/tokenizer.json build*/fixtures/tokenizers/*/tokenizer.json)
+    LIBS=(-lsentencepiece -lpcre2-8)
+    ;;
 esac
 echo "fuzz.sh: building $OUT/${TARGET}_fuzz" >&2
 clang++ -std=c++20 -O1 -g -I. -I/usr/include -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  "${SOURCES[@]}" "${COMMON[@]}" -o "$OUT/${TARGET}_fuzz"
+  "${SOURCES[@]}" "${COMMON[@]}" "${LIBS[@]}" -o "$OUT/${TARGET}_fuzz"
 
 # Seeds: small fixture files (large ones only slow the fuzzer down).
 n=0

@@ -11,6 +11,7 @@
 #include "adapters/peft_io.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::train {
 namespace fs = std::filesystem;
@@ -85,7 +86,7 @@ TrainerState read_trainer_state(const fs::path& checkpoint) {
   const auto file = checkpoint / kStateFile;
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(file));
+    j = parse_json(read_file(file), file.string());
     TrainerState s;
     s.step = j.at("step").get<int64_t>();
     s.epoch = j.at("epoch").get<int64_t>();

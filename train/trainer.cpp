@@ -16,8 +16,10 @@
 #include "model/core/timer.h"
 #include "train/batch_tensors.h"
 #include "train/chunked_loss.h"
+#include "train/finite_check.h"
 #include "train/loss_plot.h"
 #include "train/lr_schedule.h"
+#include "train/run_lock.h"
 #include "train/train_forward.h"
 
 namespace lorag::train {
@@ -106,7 +108,9 @@ MetricsRow Trainer::train_step(const std::vector<data::Batch>& batches) {
   }
   const double max_norm = config_.max_grad_norm > 0 ? config_.max_grad_norm : std::numeric_limits<double>::infinity();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(params_, max_norm);
+  check_finite_step(state_.step + 1, loss_sum / denom, grad_norm);
   optimizer_->step();
+  check_finite_parameters(state_.step + 1, params_);
 
   state_.batch_in_epoch = end;
   state_.step += 1;
@@ -145,9 +149,7 @@ void Trainer::save_outputs(const MetricsLog& log) const {
 
 TrainSummary Trainer::run() {
   Timer timer;
-  std::error_code ec;
-  fs::create_directories(options_.out_dir, ec);
-  LORAG_CHECK(!ec, IoError, options_.out_dir.string(), ": cannot create output folder: ", ec.message());
+  const RunLock lock(options_.out_dir);  // creates the folder; one writer per run folder
   const auto checkpoint = options_.resume.empty() ? fs::path() : find_checkpoint(options_.resume);
   setup_adapter(checkpoint);
   std::vector<MetricsRow> history;

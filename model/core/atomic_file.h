@@ -29,7 +29,23 @@ void sync_path(const std::filesystem::path& path);
 // durable. Throws IoError naming both paths.
 void rename_durably(const std::filesystem::path& from, const std::filesystem::path& to);
 
-// Reads a whole file; throws IoError naming the path when it cannot.
+// Checks, before long work, that write_file_atomically(`path`) will be able to
+// write: its folder exists and takes a new file, and `path` is not a folder.
+// Creates and removes one temp file. Throws IoError naming the path and why.
+void check_can_write(const std::filesystem::path& path);
+
+// The same for an output folder: creates `dir` when missing, then checks a file
+// can be created in it. Throws IoError naming the folder.
+void check_can_write_into(const std::filesystem::path& dir);
+
+// Reads a whole file; throws IoError naming the path when it cannot, or when it
+// is not a regular file (see check_regular_file).
 std::string read_file(const std::filesystem::path& path);
+
+// Throws IoError naming `path` and its kind when it exists but is not a regular
+// file (a FIFO, socket, device or folder): opening a FIFO for reading blocks
+// until a writer appears, so every reader checks first. A missing path passes
+// (the caller's open reports it).
+void check_regular_file(const std::filesystem::path& path);
 
 }  // namespace lorag

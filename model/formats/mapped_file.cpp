@@ -11,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 
 namespace lorag::model::formats {
@@ -28,6 +29,7 @@ struct FdCloser {
 MappedFile MappedFile::open(const std::filesystem::path& path) {
   MappedFile file;
   file.path_ = path;
+  check_regular_file(path);
   FdCloser fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   LORAG_CHECK(fd.fd >= 0, IoError, path.string(), ": cannot open for reading: ", std::strerror(errno));
   struct stat st {};

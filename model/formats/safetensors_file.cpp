@@ -4,10 +4,13 @@
 // then the data; offsets are relative to the end of the header.
 #include "model/formats/safetensors_file.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::model::formats {
 namespace {
@@ -46,6 +49,45 @@ SafetensorsEntry parse_entry(const json& e, const std::string& file, const std::
   }
   return entry;
 }
+// The reference reader deserialises `__metadata__` as a map of strings
+// (Option<HashMap<String, String>>): anything else is a malformed header.
+std::map<std::string, std::string> parse_metadata(const json& value, const std::string& file) {
+  if (value.is_null()) return {};  // serde reads null as an absent map
+  LORAG_CHECK(value.is_object(), FormatError, file, ": '__metadata__' is ", value.type_name(),
+              ", expected an object of strings");
+  std::map<std::string, std::string> out;
+  for (const auto& [key, v] : value.items()) {
+    LORAG_CHECK(v.is_string(), FormatError, file, ": '__metadata__' value '", key, "' is ", v.type_name(),
+                ", expected a string");
+    out[key] = v.get<std::string>();
+  }
+  return out;
+}
+
+// safetensors' `Metadata::validate`: sorted by offset, the tensors tile the data
+// section exactly, each starting where the previous ends (no overlap, no gap),
+// and the last ending at the end of the buffer.
+void check_data_layout(const std::map<std::string, SafetensorsEntry>& tensors, std::span<const uint8_t> data,
+                       const std::string& file) {
+  std::vector<std::tuple<uint64_t, uint64_t, std::string>> ranges;
+  for (const auto& [key, entry] : tensors) {
+    const auto begin = static_cast<uint64_t>(entry.data.data() - data.data());
+    ranges.emplace_back(begin, begin + entry.data.size(), key);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  uint64_t expected = 0;
+  std::string previous;
+  for (const auto& [begin, end, key] : ranges) {
+    LORAG_CHECK(begin >= expected, FormatError, file, ": tensor '", key, "' data [", begin, ", ", end,
+                ") overlaps tensor '", previous, "' (which ends at ", expected, ")");
+    LORAG_CHECK(begin == expected, FormatError, file, ": tensor '", key, "' data starts at ", begin,
+                ", expected ", expected, " (a gap in the data section)");
+    expected = end;
+    previous = key;
+  }
+  LORAG_CHECK(expected == data.size(), FormatError, file, ": the tensors cover ", expected, " of the ", data.size(),
+              " data bytes (trailing bytes belong to no tensor)");
+}
 }  // namespace
 
 int64_t safetensors_dtype_size(const std::string& dtype) {
@@ -76,7 +118,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::parse(std::span<const uint8_t>
               " (not a safetensors file, or truncated)");
   json header;
   try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + header_len);
+    header = parse_json(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 8, header_len), name);
   } catch (const json::exception& ex) {
     LORAG_FAIL(FormatError, name, ": header is not valid JSON: ", ex.what());
   }
@@ -84,12 +126,12 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::parse(std::span<const uint8_t>
   auto data = bytes.subspan(8 + header_len);
   for (const auto& [key, value] : header.items()) {
     if (key == "__metadata__") {
-      if (!value.is_object()) continue;
-      for (const auto& [mk, mv] : value.items()) out->metadata_[mk] = mv.is_string() ? mv.get<std::string>() : mv.dump();
+      out->metadata_ = parse_metadata(value, name);
       continue;
     }
     out->tensors_[key] = parse_entry(value, name, key, data);
   }
+  check_data_layout(out->tensors_, data, name);
   return out;
 }
 

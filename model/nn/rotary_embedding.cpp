@@ -43,6 +43,39 @@ double longrope_attention_scaling(const RopeScaling& s) {
   return std::sqrt(1 + std::log(s.factor) / std::log(static_cast<double>(s.original_max_position_embeddings)));
 }
 
+// YaRN (transformers _compute_yarn_parameters, arXiv:2309.00071): interpolated
+// frequencies (base/factor) for dimensions that turn fewer than `beta_slow` times
+// over the original context, the original ones past `beta_fast` turns, and a
+// linear ramp between.
+torch::Tensor yarn_inv_freq(int64_t dim, double base, const RopeScaling& s) {
+  const auto original = static_cast<double>(s.original_max_position_embeddings);
+  auto correction_dim = [&](double rotations) {
+    return dim * std::log(original / (rotations * 2 * M_PI)) / (2 * std::log(base));
+  };
+  double low = correction_dim(s.beta_fast), high = correction_dim(s.beta_slow);
+  if (s.truncate) {
+    low = std::floor(low);
+    high = std::ceil(high);
+  }
+  low = std::max(low, 0.0);
+  high = std::min(high, static_cast<double>(dim - 1));
+  if (low == high) high += 0.001;  // as transformers: avoid a zero-width ramp
+  auto exponent = torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(dim);
+  auto pos_freqs = torch::pow(base, exponent);                                   // [D/2]
+  auto ramp = ((torch::arange(dim / 2, torch::kFloat32) - low) / (high - low)).clamp(0, 1);
+  auto extrapolation = 1 - ramp;                                                 // 1: keep the original frequency
+  return (1.0 / (s.factor * pos_freqs)) * (1 - extrapolation) + (1.0 / pos_freqs) * extrapolation;
+}
+
+// YaRN's cos/sin multiplier: attention_factor when given, else 0.1·ln(factor)+1
+// (scaled by mscale/mscale_all_dim when both are set, as DeepSeek configs do).
+double yarn_attention_scaling(const RopeScaling& s) {
+  if (s.attention_factor > 0) return s.attention_factor;
+  auto mscale = [&](double m) { return s.factor <= 1 ? 1.0 : 0.1 * m * std::log(s.factor) + 1.0; };
+  if (s.mscale > 0 && s.mscale_all_dim > 0) return mscale(s.mscale) / mscale(s.mscale_all_dim);
+  return mscale(1.0);
+}
+
 }  // namespace
 
 RotaryEmbedding::RotaryEmbedding(const ModelConfig& config, AttentionKind kind)
@@ -61,6 +94,10 @@ RotaryEmbedding::RotaryEmbedding(const ModelConfig& config, AttentionKind kind)
   if (s.type == "longrope") {
     base_inv_freq_ = longrope_inv_freq(dim_, theta_, s.short_factor);
     attention_scaling_ = longrope_attention_scaling(s);
+  }
+  if (s.type == "yarn") {
+    base_inv_freq_ = yarn_inv_freq(dim_, theta_, s);
+    attention_scaling_ = yarn_attention_scaling(s);
   }
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Rotary position embeddings with transformers' rope_scaling types (model/nn):
-// default, linear, dynamic (NTK), llama3 and longrope (Phi-3), over the whole
+// default, linear, dynamic (NTK), llama3, longrope (Phi-3) and yarn, over the whole
 // head or its first rotary_dim() dimensions.
 #pragma once
 
@@ -37,7 +37,7 @@ class RotaryEmbedding {
   RopeScaling scaling_;
   int64_t dim_;                 // Dr, rotated dimensions per head
   int64_t max_positions_;       // max_position_embeddings
-  double attention_scaling_ = 1.0;  // cos/sin multiplier (longrope)
+  double attention_scaling_ = 1.0;  // cos/sin multiplier (longrope, yarn)
   at::Tensor base_inv_freq_;    // [Dr/2] fp32 CPU, after static scaling
   at::Tensor device_inv_freq_;  // cached copy on the last device used
   int64_t cached_seq_len_ = 0;  // length-dependent scaling: length the cached freqs were built for

@@ -9,6 +9,10 @@
 #include "model/text/utf8.h"
 
 namespace lorag::text {
+namespace {
+// How far past the vocabulary's size an id may lie (sparse vocabularies leave gaps).
+constexpr int64_t kMaxIdGap = 1 << 16;
+}  // namespace
 
 BpeModel::BpeModel(const nlohmann::json& spec, const JsonPlace& place) {
   using VT = nlohmann::json::value_t;
@@ -18,6 +22,11 @@ BpeModel::BpeModel(const nlohmann::json& spec, const JsonPlace& place) {
     LORAG_CHECK(id.is_number_integer() && id.get<int64_t>() >= 0, FormatError,
                 place.child("vocab").describe(), ": token '", token, "' has id ", id.dump(),
                 ", expected a non-negative integer");
+    // Ids index a dense table: one far past the vocabulary's size (10^12) would
+    // size it for ids that do not exist, so it is refused before allocating.
+    LORAG_CHECK(id.get<int64_t>() < static_cast<int64_t>(vocab.size()) + kMaxIdGap, FormatError,
+                place.child("vocab").describe(), ": token '", token, "' has id ", id.dump(),
+                ", far outside the vocabulary of ", vocab.size(), " tokens");
     vocab_.emplace(token, static_cast<int32_t>(id.get<int64_t>()));
     max_id = std::max(max_id, id.get<int64_t>());
   }

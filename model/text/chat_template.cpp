@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/text/json_field.h"
@@ -113,6 +114,7 @@ ChatTemplate ChatTemplate::from_config_value(const nlohmann::json& value, const 
 std::optional<ChatTemplate> ChatTemplate::from_model_dir(const std::filesystem::path& dir) {
   const auto jinja = dir / "chat_template.jinja";
   if (std::filesystem::exists(jinja)) {
+    check_regular_file(jinja);
     std::ifstream in(jinja, std::ios::binary);
     LORAG_CHECK(in.good(), IoError, jinja.string(), ": cannot open for reading");
     std::stringstream buf;

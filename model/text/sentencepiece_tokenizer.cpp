@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/text/utf8.h"
 
@@ -16,6 +17,7 @@ SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::filesystem::path& model_file,
                                                                      const SentencePieceOptions& options) {
+  check_regular_file(model_file);
   std::ifstream in(model_file, std::ios::binary);
   LORAG_CHECK(in.good(), IoError, model_file.string(), ": cannot open for reading");
   std::stringstream buf;

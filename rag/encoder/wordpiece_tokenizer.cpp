@@ -8,6 +8,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/text/json_field.h"
 #include "model/text/nfc.h"
@@ -83,6 +84,7 @@ std::vector<std::string> read_vocab(const fs::path& path) {
   }
   LORAG_CHECK(fs::is_regular_file(path), IoError, path.string(),
               ": no such file (a BERT sentence-transformers folder needs its WordPiece vocab.txt or tokenizer.json)");
+  check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   LORAG_CHECK(in, IoError, path.string(), ": cannot open for reading");
   std::vector<std::string> vocab;

@@ -7,6 +7,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::rag::eval {
 namespace {
@@ -38,7 +39,8 @@ Question parse_question(const nlohmann::json& obj, const std::string& where, std
   LORAG_CHECK(it != obj.end(), FormatError, where, ": field 'question' is missing");
   LORAG_CHECK(it->is_string(), FormatError, where, ": field 'question' is ", it->type_name(), ", expected a string");
   q.question = it->get<std::string>();
-  LORAG_CHECK(!q.question.empty(), FormatError, where, ": field 'question' is empty");
+  LORAG_CHECK(q.question.find_first_not_of(" \t\r\n\f\v") != std::string::npos, FormatError, where,
+              ": field 'question' is ", q.question.empty() ? "empty" : "only whitespace");
 
   q.id = "q" + std::to_string(line);
   if (auto id = obj.find("id"); id != obj.end() && !id->is_null()) {
@@ -55,7 +57,12 @@ Question parse_question(const nlohmann::json& obj, const std::string& where, std
       if (!s.empty()) q.answers.push_back(std::move(s));
     }
   }
-  if (auto d = obj.find("doc_ids"); d != obj.end()) q.doc_ids = string_list(*d, where, "doc_ids");
+  if (auto d = obj.find("doc_ids"); d != obj.end()) {
+    // A bare string ("a.md, b.md") would silently become one id: ask for the list.
+    LORAG_CHECK(!d->is_string(), FormatError, where, ": field 'doc_ids' is a string, expected an array of ",
+                "strings (e.g. [", d->dump(), "])");
+    q.doc_ids = string_list(*d, where, "doc_ids");
+  }
   return q;
 }
 
@@ -69,7 +76,7 @@ std::vector<Question> read_questions(const std::filesystem::path& path) {
     const std::string where = path.string() + ":" + std::to_string(line);
     nlohmann::json obj;
     try {
-      obj = nlohmann::json::parse(text);
+      obj = parse_json(text, where);
     } catch (const nlohmann::json::exception& e) {
       LORAG_FAIL(FormatError, where, ": not valid JSON (", e.what(), ")");
     }

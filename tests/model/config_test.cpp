@@ -60,7 +60,7 @@ TEST(ModelConfig, BadValuesAreNamed) {
   expect_error(tiny_llama(), "hidden_size", "wide", "field 'hidden_size' has the wrong type");
   expect_error(tiny_llama(), "num_key_value_heads", 3, "'num_key_value_heads' (3)");
   expect_error(tiny_llama(), "hidden_act", "relu", "'hidden_act' is 'relu'");
-  expect_error(tiny_llama(), "rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}, "type 'yarn' is not supported");
+  expect_error(tiny_llama(), "rope_scaling", {{"rope_type", "ntk"}, {"factor", 4.0}}, "type 'ntk' is not supported");
   auto gemma = tiny_llama();
   gemma["architectures"] = {"Gemma3ForCausalLM"};
   expect_error(gemma, "layer_types", {"full_attention"}, "'layer_types' has 1 entries, expected num_hidden_layers = 2");

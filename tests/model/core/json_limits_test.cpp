@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// Bounded JSON nesting (issue #18): 200,000 levels are refused with one line,
+// brackets inside strings do not count, and ordinary JSON parses as nlohmann does.
+#include "model/core/json_limits.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/core/error.h"
+#include "model/text/json_field.h"
+#include "tests/test_util.h"
+
+namespace lorag::test {
+namespace {
+
+std::string nested(int depth, char open = '[', char close = ']') {
+  return std::string(depth, open) + std::string(depth, close);
+}
+
+TEST(JsonLimits, DeepNestingIsRefusedNamingTheSource) {
+  const std::string deep = nested(200000);
+  const auto message = error_of<FormatError>([&] { parse_json(deep, "x.jsonl:3"); });
+  EXPECT_NE(message.find("x.jsonl:3: JSON nested deeper than 256 levels"), std::string::npos) << message;
+  std::string objects;
+  for (int i = 0; i < 300; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(300, '}');
+  EXPECT_NE(error_of<FormatError>([&] { parse_json(objects, "o"); }).find("deeper than 256"), std::string::npos);
+}
+
+TEST(JsonLimits, DepthAtTheLimitParsesAsNlohmannDoes) {
+  const std::string at_limit = nested(kMaxJsonDepth);
+  EXPECT_EQ(json_depth(at_limit), kMaxJsonDepth);
+  EXPECT_EQ(parse_json(at_limit, "x"), nlohmann::json::parse(at_limit));
+  const std::string text = R"({"a": [1, {"b": "]]]]\"[[[["}], "c": "\\"})";
+  EXPECT_EQ(json_depth(text), 3);
+  EXPECT_EQ(parse_json(text, "x"), nlohmann::json::parse(text));
+  EXPECT_EQ(json_depth("42"), 0);
+}
+
+TEST(JsonLimits, BracketsInsideStringsDoNotCount) {
+  const std::string text = "[\"" + std::string(100000, '[') + "\"]";
+  EXPECT_EQ(json_depth(text), 1);
+  EXPECT_EQ(parse_json(text, "x")[0].get<std::string>().size(), 100000u);
+}
+
+TEST(JsonLimits, SyntaxErrorsStillReachTheCaller) {
+  EXPECT_THROW(parse_json("{\"a\": }", "x"), nlohmann::json::parse_error);
+}
+
+TEST(JsonLimits, TokenizerJsonReaderIsBounded) {
+  const auto dir = temp_dir("json_limits");
+  std::ofstream(dir / "tokenizer.json") << "{\"model\": " << nested(100000) << "}";
+  const auto message = error_of<FormatError>([&] { text::read_json_file(dir / "tokenizer.json"); });
+  EXPECT_NE(message.find("tokenizer.json: JSON nested deeper than 256 levels"), std::string::npos) << message;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lorag::test
