@@ -95,14 +95,6 @@ std::vector<std::string> read_strings(hid_t file, const char* name, std::size_t 
 
 }  // namespace
 
-void fsync_path(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  LORAG_CHECK(fd >= 0, IoError, path.string(), ": cannot open to sync (", std::strerror(errno), ")");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  LORAG_CHECK(rc == 0, IoError, path.string(), ": fsync failed (", std::strerror(errno), ")");
-}
-
 void write_manifest(const fs::path& dir, const Manifest& m) {
   nlohmann::json j = {
       {"format", kStoreFormat},
@@ -119,7 +111,7 @@ void write_manifest(const fs::path& dir, const Manifest& m) {
       {"chunks", m.chunks},
   };
   write_file_atomically(dir / kManifestName, j.dump(2) + "\n");
-  fsync_path(dir);
+  sync_path(dir);
 }
 
 Manifest read_manifest(const fs::path& dir) {
@@ -200,10 +192,8 @@ void write_chunk_table(const fs::path& path, const ChunkTable& table, int64_t di
     write_strings(file.get(), "metadata", table.chunks, [](const Chunk& c) { return c.metadata.dump(); }, tmp);
     check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL) >= 0, "flush", tmp);
   }
-  fsync_path(tmp);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename from ", tmp.string(), " (", ec.message(), ")");
+  sync_path(tmp);
+  rename_durably(tmp, path);
   cleanup.done = true;
 }
 

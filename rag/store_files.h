@@ -51,8 +51,6 @@ ChunkTable read_chunk_table(const std::filesystem::path& path, int64_t dimension
 // Call only while holding the writer lock.
 int remove_store_temporaries(const std::filesystem::path& dir);
 
-void fsync_path(const std::filesystem::path& path);  // a file or a directory; throws IoError
-
 // An exclusive flock on DIR/lock, held while alive.
 class FileLock {
  public:

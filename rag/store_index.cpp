@@ -9,6 +9,7 @@
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "rag/store_state.h"
@@ -121,9 +122,8 @@ void write_index_file(const faiss::Index& index, const fs::path& path) {
     } catch (const faiss::FaissException& e) {
       LORAG_FAIL(IoError, tmp.string(), ": cannot write the FAISS index (", e.msg, ")");
     }
-    fsync_path(tmp);
-    fs::rename(tmp, path, ec);
-    LORAG_CHECK(!ec, IoError, path.string(), ": cannot rename from ", tmp.string(), " (", ec.message(), ")");
+    sync_path(tmp);
+    rename_durably(tmp, path);
   } catch (...) {
     fs::remove(tmp, ec);  // a full disk must not stay full of our temporaries (issue #18)
     throw;
