@@ -3,7 +3,7 @@
 // for the Python tests (openai package, SIGTERM). Prints "port N" on stdout once
 // it listens; stops gracefully on SIGTERM/SIGINT and exits 0.
 //   serve_fake_server [--api-key-file F] [--token-delay-ms N] [--eos-after N]
-//                     [--grace S] [--max-in-flight N]
+//                     [--grace S] [--max-in-flight N] [--backlog N]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     else if (flag == "--eos-after") backend.eos_after = std::atoi(value);
     else if (flag == "--grace") config.shutdown_grace_s = std::atof(value);
     else if (flag == "--max-in-flight") config.max_in_flight = std::atoi(value);
+    else if (flag == "--backlog") config.listen_backlog = std::atoi(value);
     else {
       std::cerr << "serve_fake_server: unknown flag " << flag << "\n";
       return 2;
