@@ -146,7 +146,7 @@ class EventStream {
     for (int i = 0; i < choices_; ++i) {  // OpenAI opens every chat choice with the role
       nlohmann::json first = completion_chunk(meta_, i, "", meta_.chat, "", include_usage_);
       if (i == 0 && !sources_.empty()) first["lorag"] = sources_json(sources_);
-      if (meta_.chat || i == 0) {
+      if (meta_.chat || (i == 0 && !sources_.empty())) {  // completions: only to carry the sources
         if (!write(sink, sse_event(first))) return gone();
       }
     }

@@ -226,6 +226,14 @@ class LoadAndSignals(unittest.TestCase):
         self.assertEqual(code, 0, log[-2000:])
         self.assertIn("signal 15", log)
 
+    def test_sigint_also_stops_with_exit_0(self):
+        server = FakeServer()
+        self.assertEqual(server.client().models.list().data[0].id, "tiny-base")
+        server.proc.send_signal(signal.SIGINT)
+        code, log = server.stop()
+        self.assertEqual(code, 0, log[-2000:])
+        self.assertIn("signal 2", log)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -164,5 +164,23 @@ TEST(ServeLifecycle, ShutdownCancelsWhatOutlivesTheGraceAndRefusesNewWork) {
   EXPECT_EQ(server.backend.jobs_cancelled, 1);
 }
 
+TEST(ServeLifecycle, ShutdownEndsAStreamThatOutlivesTheGraceWithAnErrorEvent) {
+  ServerConfig config;
+  config.shutdown_grace_s = 0.3;
+  TestServer server(config);
+  server.backend.hold = true;
+  auto a = std::async(std::launch::async, [&] { return server.post("/v1/chat/completions", chat_body("tiny-base", true)); });
+  ASSERT_TRUE(eventually([&] { return server.backend.jobs_started == 1; }));
+  server.shutdown();
+  auto r = a.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const auto events = sse_payloads(r->body);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2]["error"]["code"], "shutting_down");
+  EXPECT_EQ(events.back(), "[DONE]");
+  EXPECT_EQ(server.backend.jobs_cancelled, 1);
+}
+
 }  // namespace
 }  // namespace lorag::serve::test
