@@ -25,7 +25,9 @@ void expect_bad_param(const TestServer& server, const json& patch, const std::st
   const json e = error_of_body(r->body);
   EXPECT_EQ(e["type"], "invalid_request_error") << r->body;
   EXPECT_EQ(e["param"], param) << patch << " -> " << r->body;
-  if (!code.empty()) EXPECT_EQ(e["code"], code) << r->body;
+  if (!code.empty()) {
+    EXPECT_EQ(e["code"], code) << r->body;
+  }
 }
 
 TEST(ServeErrors, WrongTypesAndRangesNameTheParam) {
