@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Request-body JSON parsing with bounds (serve/).
-// TODO(serve): use the shared JSON depth helper the robust branch (#18) adds
-// under model/ once it lands; this local check is the stand-in.
+// TODO(serve): the robust branch (#18) has landed `lorag::json_depth` in
+// model/core/json_limits.h (same contract: depth outside strings, limit + 1 once
+// past the limit); after merging main, make json_nesting_depth call it (or drop
+// it for it). This local check is the stand-in until then.
 #pragma once
 
 #include <cstddef>
