@@ -70,6 +70,9 @@ lorag_require(SENTENCEPIECE_FOUND "sentencepiece" "apt-get install libsentencepi
 pkg_check_modules(PCRE2 IMPORTED_TARGET libpcre2-8)
 lorag_require(PCRE2_FOUND "PCRE2 (Unicode regex for tokenizer pre-tokenizers)" "apt-get install libpcre2-dev")
 
+pkg_check_modules(CPPHTTPLIB IMPORTED_TARGET cpp-httplib)
+lorag_require(CPPHTTPLIB_FOUND "cpp-httplib (the HTTP server of lorag serve)" "apt-get install libcpp-httplib-dev")
+
 find_package(nlohmann_json 3.10 QUIET)
 lorag_require(nlohmann_json_FOUND "nlohmann-json" "apt-get install nlohmann-json3-dev")
 

@@ -34,12 +34,12 @@ fi
 # LibTorch that GPU runs build against; Torch_DIR may point at any other.
 TORCH_PIN=${LORAG_TORCH_PIN:-torch==2.11.0}
 PY_PACKAGES=("$TORCH_PIN" numpy safetensors sentencepiece transformers protobuf gguf accelerate peft
-  sentence-transformers scipy faiss-cpu)
+  sentence-transformers scipy faiss-cpu openai prometheus_client)
 if [[ ! -x .venv/bin/python ]]; then
   log "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch; assert torch.__version__.startswith('${TORCH_PIN#torch==}'.rsplit('.', 1)[0]); import transformers, safetensors, sentencepiece, gguf, accelerate, peft, sentence_transformers, scipy, faiss" 2>/dev/null; then
+if ! .venv/bin/python -c "import torch; assert torch.__version__.startswith('${TORCH_PIN#torch==}'.rsplit('.', 1)[0]); import transformers, safetensors, sentencepiece, gguf, accelerate, peft, sentence_transformers, scipy, faiss, openai, prometheus_client" 2>/dev/null; then
   log "installing Python packages: ${PY_PACKAGES[*]} (torch is large; this takes a while)"
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q "${PY_PACKAGES[@]}"
