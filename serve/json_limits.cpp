@@ -2,40 +2,15 @@
 // Bounded request-body parsing (serve/).
 #include "serve/json_limits.h"
 
+#include "model/core/json_limits.h"
 #include "serve/api_error.h"
 
 namespace lorag::serve {
 
-int json_nesting_depth(std::string_view text, int limit) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // skip the escaped character (a quote must not end the string)
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 nlohmann::json parse_request_body(std::string_view body, int max_depth) {
   // nlohmann parses iteratively but destroys values recursively: a body of a
   // million '[' would overflow the stack on destruction, so depth is checked first.
-  if (json_nesting_depth(body, max_depth) > max_depth) {
+  if (json_depth(body, max_depth) > max_depth) {
     throw ApiError(400, "request body is nested deeper than " + std::to_string(max_depth) + " levels",
                    "invalid_request_error", "", "json_too_deep");
   }
