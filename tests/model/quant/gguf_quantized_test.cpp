@@ -87,6 +87,46 @@ TEST(GgufQuantized, DecodeRowsEqualTheFullForward) {
   }
 }
 
+// QLoRA: adapters on every projection of a quantized base get the gradients they get
+// on the dequantized base (the backward of each quantized matmul is grad·W through
+// dequantized tiles), and the base itself gets none.
+TEST(GgufQuantized, AdapterGradientsEqualThoseOnTheDequantizedBase) {
+  const auto dir = test::fixture("quant_models/mixed");
+  auto ref = test::read_tensors(dir / "reference.safetensors");
+  std::vector<std::vector<torch::Tensor>> grads;
+  for (const std::string mode : {"keep", "dequantize"}) {
+    auto m = load(dir / "model.gguf", mode);
+    torch::manual_seed(11);
+    std::vector<torch::Tensor> params;
+    for (const auto& item : m.net->named_modules()) {
+      if (auto linear = std::dynamic_pointer_cast<LoraLinearImpl>(item.value())) {
+        linear->attach(4, 8.0);
+        torch::NoGradGuard no_grad;
+        linear->lora_B->weight.normal_(0.0, 0.02);  // B = 0 would leave A without gradient
+        for (auto& p : linear->adapter_parameters()) params.push_back(p);
+      }
+    }
+    m.net->train();
+    auto ids = ref.at("input_ids");
+    auto logits = m.net->forward({.input_ids = ids});  // [2, 24, V]
+    auto loss = torch::nn::functional::cross_entropy(logits.slice(1, 0, -1).reshape({-1, logits.size(-1)}),
+                                                     ids.slice(1, 1).reshape({-1}));
+    loss.backward();
+    std::vector<torch::Tensor> g;
+    for (auto& p : params) g.push_back(p.grad().clone());
+    grads.push_back(g);
+    for (const auto& item : m.net->named_parameters()) {
+      if (item.key().find("lora_") == std::string::npos) EXPECT_FALSE(item.value().grad().defined()) << item.key();
+    }
+  }
+  ASSERT_EQ(grads[0].size(), 28u);  // A and B of 14 projections
+  for (size_t i = 0; i < grads[0].size(); ++i) {
+    const double scale = grads[1][i].abs().max().item<double>();
+    EXPECT_GT(scale, 0.0) << i;
+    EXPECT_LT((grads[0][i] - grads[1][i]).abs().max().item<double>(), 1e-3 * scale) << "parameter " << i;
+  }
+}
+
 TEST(GgufQuantized, ModeFlagIsCheckedAndCudaFallsBackToDense) {
   EXPECT_EQ(resolve_quantized_mode("auto", false), QuantizedMode::kKeep);
   EXPECT_EQ(resolve_quantized_mode("auto", true), QuantizedMode::kDequantize);
