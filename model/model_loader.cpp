@@ -49,9 +49,11 @@ bool cpu_has_fast_bf16() {
 }
 
 c10::ScalarType resolve_dtype(const std::string& name, const c10::Device& device) {
-  // CPU: oneDNN runs bf16 matmuls on AVX-512 BF16 / AMX at about twice the fp32 rate
-  // and reads half the bytes; without them bf16 is emulated and slower than fp32.
-  if (name == "auto") return device.is_cuda() || cpu_has_fast_bf16() ? c10::kBFloat16 : c10::kFloat;
+  // CPU stays fp32 even where bf16 is native (cpu_has_fast_bf16): switching auto to
+  // bf16 there changes greedy text against fp32 references (the CLI parity tests'
+  // fixtures flip tokens in bf16), so that switch waits for those tests to pin fp32.
+  // TODO(quant): auto → bf16 on CPUs with avx512_bf16/amx once they do (issue #17).
+  if (name == "auto") return device.is_cuda() ? c10::kBFloat16 : c10::kFloat;
   if (name == "fp32" || name == "float32") return c10::kFloat;
   if (name == "bf16" || name == "bfloat16") return c10::kBFloat16;
   if (name == "fp16" || name == "float16") return c10::kHalf;
@@ -92,7 +94,9 @@ namespace {
 void log_auto_dtype(const LoadOptions& options, const c10::Device& device, c10::ScalarType dtype) {
   if (options.dtype != "auto" || device.is_cuda()) return;
   log::info("dtype auto: ", c10::toString(dtype), " on cpu (",
-            cpu_has_fast_bf16() ? "it has avx512_bf16/amx" : "no avx512_bf16 or amx", "; --dtype to choose)");
+            cpu_has_fast_bf16() ? "this cpu has avx512_bf16/amx: --dtype bf16 runs faster"
+                                : "no avx512_bf16 or amx: bf16 would be emulated",
+            ")");
 }
 
 // A GGUF file: config from its metadata, weights dequantized, tokenizer and chat
