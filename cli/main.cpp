@@ -50,6 +50,7 @@ const std::vector<Command>& commands() {
       {"info", "describe a model: architecture, size, context, tokenizer", lorag::cli::run_info},
       {"convert", "write a GGUF model as a Hugging Face folder (safetensors, config, tokenizer)", lorag::cli::run_convert},
       {"merge", "merge a LoRA adapter into its base model and write a Hugging Face folder", lorag::cli::run_merge},
+      {"quantize", "re-encode a GGUF file's matrices as q8_0, q4_0, q4_1, q5_0 or q5_1", lorag::cli::run_quantize},
       {"bench", "measure speed: lorag bench generate [--model ...] | retrieve --store DIR --queries FILE", lorag::cli::run_bench},
       {"train", "fine-tune a LoRA adapter on JSONL data (PEFT format out)", lorag::cli::run_train},
       {"index", "build a document store: lorag index add|delete|list|stats --store DIR", lorag::cli::run_index},

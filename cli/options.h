@@ -16,7 +16,7 @@ namespace po = boost::program_options;
 
 struct ModelOptions {
   std::string model;             // folder or .gguf file; empty = the default model under models/
-  model::LoadOptions load;       // device, dtype
+  model::LoadOptions load{.quantized = "auto"};  // device, dtype, GGUF quantized mode
   std::string chat_template = "auto";  // "auto" (from the tokenizer config), a name, or "none"
   std::string system;            // system prompt, e.g. "You are terse."
 };

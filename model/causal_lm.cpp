@@ -11,6 +11,7 @@
 #include "model/nn/decoder_layer.h"
 #include "model/nn/gemma3_decoder_layer.h"
 #include "model/nn/phi3_decoder_layer.h"
+#include "model/quant/quantized_weight.h"
 
 namespace lorag::model {
 namespace {
@@ -69,7 +70,7 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
     positions = torch::arange(past, past + T, in.input_ids.options()).unsqueeze(0).expand({B, T});
   }
   // The embedding matrix may be a view updated in place by the loader, so read it each time.
-  auto h = torch::embedding(model->embed_tokens, in.input_ids);  // [B, T, C]
+  auto h = embed(in.input_ids);  // [B, T, C]
   if (const double multiplier = config_.embedding_multiplier(); multiplier != 1.0) {
     // Gemma: transformers rounds sqrt(C) to the model dtype first (55.4 becomes 55.5 in bf16).
     h = h * torch::scalar_tensor(multiplier, torch::kFloat32).to(h.scalar_type());
@@ -93,9 +94,27 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {
-  auto out = lm_head ? lm_head(hidden) : torch::nn::functional::linear(hidden, model->embed_tokens);  // [B, T, V]
+  auto out = lm_head           ? lm_head(hidden)                                            // [B, T, V]
+             : quantized_embed_ ? quant::quantized_linear(hidden, quantized_embed_, {})        // [B, T, V]
+                                : torch::nn::functional::linear(hidden, model->embed_tokens);  // [B, T, V]
   if (const double cap = config_.final_logit_softcapping; cap > 0) out = torch::tanh(out / cap) * cap;
   return out;
+}
+
+torch::Tensor CausalLMImpl::embed(const torch::Tensor& input_ids) {
+  if (quantized_embed_) return quantized_embed_->embedding(input_ids, dtype());  // [B, T, C]
+  return torch::embedding(model->embed_tokens, input_ids);                      // [B, T, C]
+}
+
+void CausalLMImpl::set_quantized_embedding(std::shared_ptr<const quant::QuantizedWeight> q) {
+  auto& embed = model->embed_tokens;  // [V, C]
+  LORAG_CHECK(q && q->out_features() == embed.size(0) && q->in_features() == embed.size(1), ShapeError,
+              "quantized embedding is [", q ? q->out_features() : 0, ", ", q ? q->in_features() : 0, "], expected ",
+              embed.sizes());
+  torch::NoGradGuard no_grad;
+  // As LoraLinear::set_quantized_base: same shape, dtype, device; one element of storage.
+  embed.set_data(torch::zeros({1, 1}, embed.options()).expand(embed.sizes()));
+  quantized_embed_ = std::move(q);
 }
 
 torch::Tensor CausalLMImpl::forward(const ForwardInput& in) {

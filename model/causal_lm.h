@@ -20,6 +20,9 @@
 namespace lorag::model {
 
 class KvCache;
+namespace quant {
+class QuantizedWeight;
+}
 
 // Inputs of one forward pass.
 struct ForwardInput {
@@ -58,6 +61,17 @@ class CausalLMImpl : public torch::nn::Module {
   // hidden [B, T, C] → logits [B, T, V] (soft-capped like forward).
   torch::Tensor logits(const torch::Tensor& hidden);
 
+  // input_ids [B, T] → token embeddings [B, T, C] in the model dtype (before any
+  // embedding multiplier): a dense lookup, or the quantized embedding's rows.
+  torch::Tensor embed(const torch::Tensor& input_ids);
+
+  // Makes `q` ([V, C]) the embedding matrix (GGUF loaded with `--quantized keep`):
+  // lookups dequantize the rows they need and a tied LM head runs the quantized
+  // kernels; `model.embed_tokens` keeps its shape but no storage of its own.
+  // Throws ShapeError on a shape mismatch.
+  void set_quantized_embedding(std::shared_ptr<const quant::QuantizedWeight> q);
+  const std::shared_ptr<const quant::QuantizedWeight>& quantized_embedding() const { return quantized_embed_; }
+
   const ModelConfig& config() const { return config_; }
   torch::Device device() const { return model->norm->weight.device(); }
   torch::ScalarType dtype() const { return model->norm->weight.scalar_type(); }
@@ -70,6 +84,7 @@ class CausalLMImpl : public torch::nn::Module {
   RotaryEmbedding rotary_;        // full-attention layers (and all layers of most families)
   RotaryEmbedding local_rotary_;  // sliding layers; differs from rotary_ for Gemma 3 only
   std::vector<AttentionKind> layer_kinds_;  // per layer
+  std::shared_ptr<const quant::QuantizedWeight> quantized_embed_;  // null: embed_tokens is dense
 };
 TORCH_MODULE(CausalLM);
 

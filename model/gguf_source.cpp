@@ -17,15 +17,6 @@ using formats::GgufFile;
 using formats::GgufTensorInfo;
 using formats::GgufType;
 
-// Inverse of convert_hf_to_gguf.py's `LlamaModel.permute`, which stores each head's
-// rows as reshape(n_head, 2, D/2, ...).swapaxes(1, 2): rows [h, d, half] go back to [h, half, d].
-torch::Tensor unpermute_rows(const torch::Tensor& w, int64_t n_head) {
-  auto sizes = w.sizes().vec();
-  std::vector<int64_t> split = {n_head, sizes[0] / n_head / 2, 2};
-  split.insert(split.end(), sizes.begin() + 1, sizes.end());
-  return w.reshape(split).transpose(1, 2).reshape(sizes).contiguous();  // [out(, in)]
-}
-
 class GgufSource : public TensorSource {
  public:
   GgufSource(std::shared_ptr<const GgufFile> file, const ModelConfig& config)
@@ -56,8 +47,8 @@ class GgufSource : public TensorSource {
   at::Tensor read(const std::string& name) const override {
     const GgufTensorInfo& t = info(name);
     torch::Tensor out = stored(t);
-    if (arch_ == "llama" && (t.name.find(".attn_q.") != std::string::npos)) out = unpermute_rows(out, heads_);
-    if (arch_ == "llama" && (t.name.find(".attn_k.") != std::string::npos)) out = unpermute_rows(out, kv_heads_);
+    if (arch_ == "llama" && (t.name.find(".attn_q.") != std::string::npos)) out = unpermute_llama_rows(out, heads_);
+    if (arch_ == "llama" && (t.name.find(".attn_k.") != std::string::npos)) out = unpermute_llama_rows(out, kv_heads_);
     // Gemma3Model.modify_tensors adds `norm_shift` = 1 to every "*norm.weight".
     if (arch_ == "gemma3" && t.name.ends_with("norm.weight")) out = out.to(torch::kFloat32) - 1.0;
     return out;
@@ -90,6 +81,15 @@ class GgufSource : public TensorSource {
   std::map<std::string, const GgufTensorInfo*> by_hf_;
 };
 }  // namespace
+
+// convert_hf_to_gguf.py's `LlamaModel.permute` stores each head's rows as
+// reshape(n_head, 2, D/2, ...).swapaxes(1, 2); this swaps them back.
+at::Tensor unpermute_llama_rows(const at::Tensor& w, int64_t n_head) {
+  auto sizes = w.sizes().vec();
+  std::vector<int64_t> split = {n_head, sizes[0] / n_head / 2, 2};
+  split.insert(split.end(), sizes.begin() + 1, sizes.end());
+  return w.reshape(split).transpose(1, 2).reshape(sizes).contiguous();  // [out(, in)]
+}
 
 std::unique_ptr<TensorSource> open_gguf_checkpoint(std::shared_ptr<const GgufFile> file, const ModelConfig& config) {
   return std::make_unique<GgufSource>(std::move(file), config);

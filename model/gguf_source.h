@@ -23,6 +23,11 @@ namespace lorag::model {
 // the config) is not listed. Construction throws FormatError naming the file and
 // tensor when a tensor has no Hugging Face name or its type cannot be dequantized.
 // Thread-safe for concurrent reads; keeps `file` alive.
+// Inverse of convert_hf_to_gguf.py's `LlamaModel.permute` on the rows of `rows`
+// ([out, ...], any dtype: values, or a quantized tensor's block rows): each head's
+// rows go from [h, d, half] back to HF's [h, half, d]. Returns a contiguous copy.
+at::Tensor unpermute_llama_rows(const at::Tensor& rows, int64_t n_head);
+
 std::unique_ptr<TensorSource> open_gguf_checkpoint(std::shared_ptr<const formats::GgufFile> file,
                                                    const ModelConfig& config);
 

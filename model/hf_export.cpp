@@ -38,6 +38,9 @@ void write_weights(const LoadedModel& model, const fs::path& dir, c10::ScalarTyp
   for (const auto& item : model.net->named_parameters(/*recurse=*/true)) {
     // Adapters are saved by adapters/ in PEFT's layout, never inside the base model.
     if (item.key().find(".lora_") != std::string::npos) continue;
+    // A base kept quantized (model/quant) has no values in its `weight`; never write those zeros.
+    LORAG_CHECK(item.value().numel() <= 1 || item.value().storage().nbytes() >= static_cast<size_t>(item.value().nbytes()),
+                Error, "export: '", item.key(), "' is kept quantized (load with --quantized dequantize to export)");
     auto t = item.value().detach().to(torch::kCPU, dtype).contiguous();
     const auto* bytes = static_cast<const uint8_t*>(t.data_ptr());
     refs.push_back({item.key(), dtype_names(dtype).safetensors, t.sizes().vec(),

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "model/core/error.h"
+#include "model/quant/quantized_weight.h"
 
 namespace lorag::model {
 namespace {
@@ -39,7 +40,8 @@ LoraLinearImpl::LoraLinearImpl(int64_t in_features, int64_t out_features, bool b
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  auto out = torch::nn::functional::linear(x, weight, bias);  // [..., out]
+  auto out = quantized_ ? quant::quantized_linear(x, quantized_, bias)     // [..., out]
+                        : torch::nn::functional::linear(x, weight, bias);  // [..., out]
   if (lora_A.is_empty() || !enabled_ || merged_) return out;
   // PEFT casts the input to the adapter dtype, then adds the update to the base result.
   auto h = x.to(lora_A->weight.scalar_type());
@@ -111,6 +113,10 @@ void LoraLinearImpl::merge() {
   LORAG_CHECK(!merged_, Error, "lora_linear: merge: the adapter is already merged");
   torch::NoGradGuard no_grad;
   auto delta = delta_weight();  // [out, in] fp32
+  if (quantized_) {
+    weight.set_data(dense_weight());  // [out, in], now with its own storage
+    quantized_.reset();
+  }
   // PEFT's `safe_merge`: refuse to write NaN/Inf into the base weight.
   LORAG_CHECK(torch::isfinite(delta).all().item<bool>(), Error,
               "lora_linear: merge: the adapter delta holds non-finite values (nan or inf); the base weight is left "
@@ -124,6 +130,23 @@ void LoraLinearImpl::unmerge() {
   torch::NoGradGuard no_grad;
   weight.copy_((weight.to(torch::kFloat32) - delta_weight()).to(weight.scalar_type()));
   merged_ = false;
+}
+
+void LoraLinearImpl::set_quantized_base(std::shared_ptr<const quant::QuantizedWeight> q) {
+  LORAG_CHECK(!merged_, Error, "lora_linear: cannot replace the base weight while an adapter is merged");
+  LORAG_CHECK(q && q->out_features() == out_features() && q->in_features() == in_features(), ShapeError,
+              "lora_linear: quantized base is [", q ? q->out_features() : 0, ", ", q ? q->in_features() : 0,
+              "], expected ", shape_str(weight));
+  torch::NoGradGuard no_grad;
+  // Same sizes, dtype and device, one element of storage: shape checks, adapter dtype
+  // defaults and `.to()` keep working, and a stray write fails loudly (it overlaps).
+  weight.set_data(torch::zeros({1, 1}, weight.options()).expand({out_features(), in_features()}));
+  quantized_ = std::move(q);
+}
+
+torch::Tensor LoraLinearImpl::dense_weight() const {
+  if (!quantized_) return weight;
+  return quantized_->dequantize(weight.scalar_type()).to(weight.device());  // [out, in]
 }
 
 std::vector<torch::Tensor> LoraLinearImpl::adapter_parameters() const {

@@ -8,11 +8,15 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace lorag::model {
+namespace quant {
+class QuantizedWeight;
+}
 
 // The LoRA scale: alpha/r, or alpha/√r with rank-stabilised LoRA (Kalajievski 2023).
 double lora_scale(int64_t r, double alpha, bool use_rslora);
@@ -23,7 +27,8 @@ class LoraLinearImpl : public torch::nn::Module {
   // `options`, requires_grad=false; the checkpoint loader fills them.
   LoraLinearImpl(int64_t in_features, int64_t out_features, bool bias, const torch::TensorOptions& options);
 
-  // x [..., in] → [..., out] in x's dtype. With an adapter attached, enabled and not
+  // x [..., in] → [..., out] in x's dtype. The base product is `linear` over `weight`,
+  // or the quantized kernels when a quantized base is set (model/quant). With an adapter attached, enabled and not
   // merged, adds scale·B(A(dropout(x))) computed in the adapter dtype (PEFT's order);
   // dropout is active only in training mode. Without one it is a single `linear`.
   torch::Tensor forward(const torch::Tensor& x);
@@ -45,7 +50,9 @@ class LoraLinearImpl : public torch::nn::Module {
   void detach();
 
   // Adds scale·B·A (built in fp32, checked finite) into `weight`; forward is then one
-  // `linear`. Throws Error when no adapter is attached or it is already merged, and
+  // `linear`. A quantized base is first dequantized into a dense `weight` in the
+  // layer's dtype (a delta cannot be added to blocks without requantizing it away),
+  // so a merged layer is dense from then on, also after unmerge. Throws Error when no adapter is attached or it is already merged, and
   // Error when the delta holds a non-finite value.
   void merge();
   // Subtracts the same delta. Exact up to rounding in fp32; in bf16/fp16 each of
@@ -66,6 +73,17 @@ class LoraLinearImpl : public torch::nn::Module {
   // {A, B} weights (empty when none): what the optimizer trains. Never the base.
   std::vector<torch::Tensor> adapter_parameters() const;
 
+  // Makes `q` ([out, in], checked) the frozen base weight. `weight` keeps its name,
+  // shape, dtype and device but no storage of its own (a zero-stride view of one
+  // zero): the dense copy is never made. Throws ShapeError on a shape mismatch and
+  // Error while an adapter is merged.
+  void set_quantized_base(std::shared_ptr<const quant::QuantizedWeight> q);
+  // The quantized base, or nullptr when `weight` is dense.
+  const std::shared_ptr<const quant::QuantizedWeight>& quantized_base() const { return quantized_; }
+  // The base weight as a dense [out, in] tensor in `weight`'s dtype (dequantized
+  // when quantized; `weight` itself otherwise).
+  torch::Tensor dense_weight() const;
+
   int64_t in_features() const { return weight.size(1); }
   int64_t out_features() const { return weight.size(0); }
 
@@ -79,6 +97,7 @@ class LoraLinearImpl : public torch::nn::Module {
   double dropout_ = 0.0;
   bool enabled_ = true;
   bool merged_ = false;
+  std::shared_ptr<const quant::QuantizedWeight> quantized_;  // null: `weight` is dense
 };
 TORCH_MODULE(LoraLinear);
 

@@ -18,7 +18,13 @@ namespace lorag::model {
 
 struct LoadOptions {
   std::string device = "auto";  // "cpu", "cuda", "cuda:1"; "auto" = cuda when available
-  std::string dtype = "auto";   // "fp32", "bf16", "fp16"; "auto" = bf16 on cuda, fp32 on cpu
+  std::string dtype = "auto";   // "fp32", "bf16", "fp16"; "auto" = bf16 on cuda, fp32 on cpu (the
+                                // load line says when the cpu has native bf16, cpu_has_fast_bf16)
+  // GGUF quantized matrices: "keep" (run the blocks as stored, CPU), "dequantize"
+  // (dense in `dtype`), "auto" (keep on cpu, dequantize on cuda). The library default
+  // is "dequantize" so callers that read or export `weight` (convert, merge) get
+  // dense weights; the CLI's model options default to "auto".
+  std::string quantized = "dequantize";
 };
 
 struct LoadedModel {
@@ -28,12 +34,17 @@ struct LoadedModel {
   std::string chat_template_source;  // tokenizer_config.json "chat_template" (GGUF: tokenizer.chat_template), empty when none
   std::filesystem::path path;        // the folder or .gguf file loaded
   double load_seconds = 0;           // wall time of load_model
+  int64_t quantized_tensors = 0;     // matrices kept quantized (GGUF, --quantized keep)
+  int64_t quantized_bytes = 0;       // their bytes
 };
 
 // Resolves "auto"/"cpu"/"cuda[:N]"; throws UsageError for anything else or when
 // CUDA is asked for and not available.
 c10::Device resolve_device(const std::string& name);
-// Resolves "auto"/"fp32"/"bf16"/"fp16" for `device`; throws UsageError otherwise.
+// Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX-BF16).
+bool cpu_has_fast_bf16();
+// Resolves "auto"/"fp32"/"bf16"/"fp16" for `device` (auto: bf16 on CUDA, fp32 on the
+// CPU); throws UsageError otherwise.
 c10::ScalarType resolve_dtype(const std::string& name, const c10::Device& device);
 
 // Whether `path` is a GGUF file (a regular file named *.gguf or starting with "GGUF").

@@ -28,13 +28,17 @@ std::string list_some(const std::vector<std::string>& names) {
 }
 }  // namespace
 
-void load_weights(torch::nn::Module& module, const TensorSource& source) {
+void load_weights(torch::nn::Module& module, const TensorSource& source, const std::set<std::string>& preloaded) {
   torch::NoGradGuard no_grad;
   std::set<std::string> used;
   std::vector<std::string> missing;
   for (auto& item : module.named_parameters(/*recurse=*/true)) {
     const std::string& name = item.key();
     auto& param = item.value();
+    if (preloaded.count(name)) {
+      used.insert(name);
+      continue;
+    }
     if (!source.contains(name)) {
       missing.push_back(name);
       continue;

@@ -4,6 +4,9 @@
 
 #include <torch/nn/module.h>
 
+#include <set>
+#include <string>
+
 #include "model/tensor_source.h"
 
 namespace lorag::model {
@@ -14,7 +17,9 @@ namespace lorag::model {
 // missing from the checkpoint or when the checkpoint holds tensors the model has
 // no place for, and ShapeError naming the tensor and both shapes on a mismatch.
 // Keys with no weights of their own (`rotary_emb.inv_freq`, a tied `lm_head.weight`)
-// are ignored.
-void load_weights(torch::nn::Module& module, const TensorSource& source);
+// are ignored. Parameters named in `preloaded` (quantized bases already set from the
+// same checkpoint, model/quant/gguf_quantized.h) are neither read nor copied.
+void load_weights(torch::nn::Module& module, const TensorSource& source,
+                  const std::set<std::string>& preloaded = {});
 
 }  // namespace lorag::model

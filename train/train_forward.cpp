@@ -83,7 +83,7 @@ at::Tensor training_hidden_states(model::CausalLMImpl& net, const BatchTensors& 
   }
   // What CausalLMImpl::hidden_states does, with the packed mask and checkpointing.
   const auto& config = net.config();
-  auto h = torch::embedding(net.model->embed_tokens, batch.input_ids);  // [B, T, C]
+  auto h = net.embed(batch.input_ids);  // [B, T, C] (dense or quantized table)
   if (const double multiplier = config.embedding_multiplier(); multiplier != 1.0) {
     h = h * torch::scalar_tensor(multiplier, torch::kFloat32).to(h.scalar_type());
   }

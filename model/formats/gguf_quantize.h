@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // fp32 -> GGUF storage conversion for the types lorag writes (model/formats):
-// f32, f16, bf16 and q8_0, bit-exact with ggml's reference quantizers.
+// f32, f16, bf16, q8_0, q4_0, q4_1, q5_0 and q5_1, bit-exact with ggml's reference
+// quantizers (`quantize_row_*_ref`).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 
 namespace lorag::model::formats {
 
-// Whether `quantize` handles `type` (f32, f16, bf16, q8_0).
+// Whether `quantize` handles `type` (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1).
 bool can_quantize(GgufType type);
 
 // Encodes `values` as `type`, returning the tensor bytes (little-endian). q8_0

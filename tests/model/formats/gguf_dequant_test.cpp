@@ -79,9 +79,10 @@ TEST_F(GgufDequant, ThreadedTensorEqualsSingleRow) {
 }
 
 TEST_F(GgufDequant, EncodersMatchGgufPyBytes) {
-  // gguf-py's Q8_0 is documented bit-exact with ggml's `quantize_row_q8_0_ref`;
-  // f16/bf16 are numpy's and ggml's round-to-nearest-even.
-  for (const char* name : {"f32", "f16", "bf16", "q8_0"}) {
+  // gguf-py's Q8_0 is documented bit-exact with ggml's `quantize_row_q8_0_ref`, and
+  // its Q4_0/Q4_1/Q5_0/Q5_1 repeat the `_ref` arithmetic; f16/bf16 are numpy's and
+  // ggml's round-to-nearest-even.
+  for (const char* name : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"}) {
     SCOPED_TRACE(name);
     const GgufTensorInfo& t = file_->tensor(name);
     const std::vector<float> input = test::read_f32(test::fixture(std::string("gguf/quants/") + name + ".input.f32"));

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// Run-time choice of the kernel variant, and the portable scalar kernels (model/quant):
+// each block is dequantized with ggml's reference arithmetic (model/formats) into a
+// stack buffer, then dotted with x, so the scalar variant is the dequantize-then-dot
+// reference itself.
+#include "model/quant/kernels/quant_dot.h"
+
+#include <atomic>
+
+#include "model/core/error.h"
+#include "model/formats/gguf_dequant_blocks.h"
+
+namespace lorag::model::quant {
+namespace {
+using formats::GgufType;
+using BlockDequant = void (*)(const std::uint8_t*, std::int64_t, float*);
+
+BlockDequant block_dequant(GgufType type) {
+  switch (type) {
+    case GgufType::kQ4_0: return formats::detail::dequant_q4_0;
+    case GgufType::kQ4_1: return formats::detail::dequant_q4_1;
+    case GgufType::kQ5_0: return formats::detail::dequant_q5_0;
+    case GgufType::kQ5_1: return formats::detail::dequant_q5_1;
+    case GgufType::kQ8_0: return formats::detail::dequant_q8_0;
+    case GgufType::kQ4_K: return formats::detail::dequant_q4_k;
+    case GgufType::kQ5_K: return formats::detail::dequant_q5_k;
+    case GgufType::kQ6_K: return formats::detail::dequant_q6_k;
+    default: return nullptr;
+  }
+}
+
+template <GgufType kType>
+float dot_scalar(const std::uint8_t* w, const float* x, const float*, std::int64_t cols) {
+  const auto& info = formats::gguf_type_info(kType);
+  const BlockDequant dequant = block_dequant(kType);
+  float buf[256];
+  float total = 0.0f;
+  for (std::int64_t k = 0; k < cols; k += info.block_size, w += info.type_size) {
+    dequant(w, 1, buf);
+    float sum = 0.0f;
+    for (std::int64_t j = 0; j < info.block_size; ++j) sum += buf[j] * x[k + j];
+    total += sum;
+  }
+  return total;
+}
+
+Isa detect() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl");
+  if (avx2 && avx512 && detail::row_dot_avx512(GgufType::kQ8_0)) return Isa::kAvx512;
+  if (avx2 && detail::row_dot_avx2(GgufType::kQ8_0)) return Isa::kAvx2;
+#endif
+  return Isa::kScalar;
+}
+
+// -1: not forced.
+std::atomic<int> g_forced{-1};
+}  // namespace
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kScalar: break;
+  }
+  return "scalar";
+}
+
+Isa detected_isa() {
+  static const Isa isa = detect();
+  return isa;
+}
+
+Isa active_isa() {
+  const int forced = g_forced.load(std::memory_order_relaxed);
+  return forced < 0 ? detected_isa() : static_cast<Isa>(forced);
+}
+
+void force_isa(std::optional<Isa> isa) {
+  if (isa) {
+    LORAG_CHECK(static_cast<int>(*isa) <= static_cast<int>(detected_isa()), UsageError, "quant: cannot force ",
+                isa_name(*isa), " kernels: this cpu runs at most ", isa_name(detected_isa()));
+  }
+  g_forced.store(isa ? static_cast<int>(*isa) : -1, std::memory_order_relaxed);
+}
+
+bool can_keep_quantized(GgufType type) { return block_dequant(type) != nullptr; }
+
+RowDot row_dot(GgufType type, Isa isa) {
+  if (isa == Isa::kAvx512) {
+    if (auto f = detail::row_dot_avx512(type)) return f;
+    isa = Isa::kAvx2;
+  }
+  if (isa == Isa::kAvx2) {
+    if (auto f = detail::row_dot_avx2(type)) return f;
+  }
+  return detail::row_dot_scalar(type);
+}
+
+bool has_simd_kernel(GgufType type, Isa isa) {
+  if (isa == Isa::kAvx512) return detail::row_dot_avx512(type) != nullptr;
+  if (isa == Isa::kAvx2) return detail::row_dot_avx2(type) != nullptr;
+  return false;
+}
+
+namespace detail {
+RowDot row_dot_scalar(GgufType type) {
+  switch (type) {
+    case GgufType::kQ4_0: return dot_scalar<GgufType::kQ4_0>;
+    case GgufType::kQ4_1: return dot_scalar<GgufType::kQ4_1>;
+    case GgufType::kQ5_0: return dot_scalar<GgufType::kQ5_0>;
+    case GgufType::kQ5_1: return dot_scalar<GgufType::kQ5_1>;
+    case GgufType::kQ8_0: return dot_scalar<GgufType::kQ8_0>;
+    case GgufType::kQ4_K: return dot_scalar<GgufType::kQ4_K>;
+    case GgufType::kQ5_K: return dot_scalar<GgufType::kQ5_K>;
+    case GgufType::kQ6_K: return dot_scalar<GgufType::kQ6_K>;
+    default: return nullptr;
+  }
+}
+}  // namespace detail
+
+}  // namespace lorag::model::quant

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Torch-free dot products of one quantized GGUF row with an fp32 vector (model/quant):
+// the inner loop of the decode-time matrix-vector product, dequantizing each block
+// in registers. One scalar variant for every kept type, and AVX2 / AVX-512 variants
+// compiled with per-function target attributes, chosen at run time, so the binary
+// runs on any x86-64 (and builds elsewhere with the scalar variant only).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "model/formats/gguf_type.h"
+
+namespace lorag::model::quant {
+
+// Instruction-set variants of the kernels, in increasing order.
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// "scalar", "avx2", "avx512".
+std::string_view isa_name(Isa isa);
+// The best variant this CPU runs (`__builtin_cpu_supports`: avx2+fma+f16c, then
+// avx512f+bw+vl). Cached after the first call; thread-safe.
+Isa detected_isa();
+// The variant the kernels use: `detected_isa()` unless forced. Thread-safe.
+Isa active_isa();
+// Test hook: forces `isa` (nullopt: back to detection). Throws UsageError when the
+// CPU cannot run it. Not meant to be called while kernels run on other threads.
+void force_isa(std::optional<Isa> isa);
+
+// Whether lorag keeps tensors of `type` quantized (q4_0, q4_1, q5_0, q5_1, q8_0,
+// q4_k, q5_k, q6_k); others are dequantized at load.
+bool can_keep_quantized(formats::GgufType type);
+
+// y = Σ_k W[k]·x[k] for one row `w` of `cols` values stored as `type` (cols a
+// multiple of the block size). `xsum32[b]` must hold Σ x[32b .. 32b+32) (types
+// with a per-block offset use it instead of re-reading x). fp32 accumulation;
+// the summation order differs per variant, so results agree to rounding only.
+using RowDot = float (*)(const std::uint8_t* w, const float* x, const float* xsum32, std::int64_t cols);
+
+// The kernel for `type` in variant `isa`, or nullptr when `type` is not kept
+// quantized. Variants without a hand-written kernel for `type` return the next
+// lower variant's; `has_simd_kernel` says which do.
+RowDot row_dot(formats::GgufType type, Isa isa);
+bool has_simd_kernel(formats::GgufType type, Isa isa);
+
+namespace detail {
+RowDot row_dot_scalar(formats::GgufType type);
+RowDot row_dot_avx2(formats::GgufType type);    // nullptr when not built or not written
+RowDot row_dot_avx512(formats::GgufType type);  // nullptr when not built or not written
+}  // namespace detail
+
+}  // namespace lorag::model::quant

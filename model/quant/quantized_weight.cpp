@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/quant/quantized_weight.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "model/core/error.h"
+#include "model/formats/gguf_dequant.h"
+#include "model/quant/kernels/quant_dot.h"
+
+namespace lorag::model::quant {
+namespace {
+using formats::GgufType;
+
+// About 4 MiB of fp32 per dequantized tile: big enough for matmul to run at full
+// speed, small enough that the transient dense copy is negligible next to the model.
+constexpr int64_t kTileElements = int64_t{1} << 20;
+
+// The backward of x·Wᵀ for a frozen quantized W: grad_x = grad_out·W. W travels as
+// its blocks tensor so the graph keeps it alive on its own.
+struct QuantizedLinearFn : public torch::autograd::Function<QuantizedLinearFn> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& blocks, int64_t type, int64_t out, int64_t in) {
+    ctx->save_for_backward({blocks});
+    ctx->saved_data["type"] = type;
+    ctx->saved_data["out"] = out;
+    ctx->saved_data["in"] = in;
+    return QuantizedWeight(static_cast<GgufType>(type), out, in, blocks).matmul(x);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const QuantizedWeight w(static_cast<GgufType>(ctx->saved_data["type"].toInt()), ctx->saved_data["out"].toInt(),
+                            ctx->saved_data["in"].toInt(), ctx->get_saved_variables()[0]);
+    return {w.matmul_transposed(grads[0]), {}, {}, {}, {}};
+  }
+};
+}  // namespace
+
+QuantizedWeight::QuantizedWeight(GgufType type, int64_t out_features, int64_t in_features, at::Tensor blocks)
+    : type_(type), out_(out_features), in_(in_features), blocks_(std::move(blocks)) {
+  const auto& info = formats::gguf_type_info(type);
+  LORAG_CHECK(can_keep_quantized(type), FormatError, "quantized weight: type ", info.name,
+              " is not kept quantized (expected q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, q5_k or q6_k)");
+  LORAG_CHECK(in_ > 0 && out_ > 0 && in_ % info.block_size == 0, ShapeError, "quantized weight: [", out_, ", ", in_,
+              "] does not fit ", info.name, " blocks of ", info.block_size, " (in_features must be a multiple)");
+  const int64_t row_bytes = in_ / info.block_size * info.type_size;
+  LORAG_CHECK(blocks_.defined() && blocks_.device().is_cpu() && blocks_.scalar_type() == torch::kUInt8 &&
+                  blocks_.dim() == 2 && blocks_.size(0) == out_ && blocks_.size(1) == row_bytes &&
+                  blocks_.is_contiguous(),
+              ShapeError, "quantized weight: blocks must be contiguous cpu uint8 [", out_, ", ", row_bytes, "] for ",
+              info.name, " [", out_, ", ", in_, "]");
+}
+
+int64_t QuantizedWeight::tile_rows() const { return std::max<int64_t>(1, std::min(out_, kTileElements / in_)); }
+
+at::Tensor QuantizedWeight::dequantize(c10::ScalarType dtype, int64_t row0, int64_t row1) const {
+  LORAG_ASSERT(0 <= row0 && row0 <= row1 && row1 <= out_, "dequantize rows [", row0, ", ", row1, ") of ", out_);
+  auto dense = torch::empty({row1 - row0, in_}, torch::kFloat32);  // [rows, in]
+  const auto* src = blocks_.data_ptr<std::uint8_t>();
+  const int64_t row_bytes = blocks_.size(1);
+  float* dst = dense.data_ptr<float>();
+  at::parallel_for(row0, row1, std::max<int64_t>(1, 16384 / in_), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      formats::dequantize_row(type_, src + r * row_bytes, in_, dst + (r - row0) * in_);
+    }
+  });
+  return dtype == torch::kFloat32 ? dense : dense.to(dtype);
+}
+
+at::Tensor QuantizedWeight::embedding(const at::Tensor& ids, c10::ScalarType dtype) const {
+  auto flat = ids.reshape({-1}).to(torch::kCPU, torch::kInt64).contiguous();  // [N]
+  const int64_t n = flat.size(0);
+  const int64_t* id = flat.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    LORAG_CHECK(id[i] >= 0 && id[i] < out_, ShapeError, "embedding: token id ", id[i], " is outside the vocabulary [0, ",
+                out_, ")");
+  }
+  auto rows = torch::empty({n, in_}, torch::kFloat32);  // [N, in]
+  const auto* src = blocks_.data_ptr<std::uint8_t>();
+  const int64_t row_bytes = blocks_.size(1);
+  float* dst = rows.data_ptr<float>();
+  at::parallel_for(0, n, std::max<int64_t>(1, 16384 / in_), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) formats::dequantize_row(type_, src + id[i] * row_bytes, in_, dst + i * in_);
+  });
+  auto shape = ids.sizes().vec();
+  shape.push_back(in_);
+  return rows.to(dtype).view(shape);  // [..., in]
+}
+
+at::Tensor QuantizedWeight::matvec(const at::Tensor& rows) const {
+  const int64_t n = rows.size(0);
+  const auto xsum = rows.view({n, in_ / 32, 32}).sum(-1).contiguous();  // [N, in/32]
+  auto y = torch::empty({n, out_}, torch::kFloat32);                    // [N, out]
+  const RowDot dot = row_dot(type_, active_isa());
+  const auto* w = blocks_.data_ptr<std::uint8_t>();
+  const int64_t row_bytes = blocks_.size(1);
+  const float* x = rows.data_ptr<float>();
+  const float* xs = xsum.data_ptr<float>();
+  float* out = y.data_ptr<float>();
+  // Output rows split across threads; each weight row is read once for all N inputs.
+  at::parallel_for(0, out_, std::max<int64_t>(1, 32768 / in_), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      for (int64_t i = 0; i < n; ++i) out[i * out_ + r] = dot(w + r * row_bytes, x + i * in_, xs + i * (in_ / 32), in_);
+    }
+  });
+  return y;
+}
+
+at::Tensor QuantizedWeight::matmul(const at::Tensor& x) const {
+  LORAG_CHECK(x.device().is_cpu(), Error, "quantized weight: input on ", x.device().str(),
+              ", but quantized weights run on the cpu only (hint: --quantized dequantize)");
+  LORAG_CHECK(x.size(-1) == in_, ShapeError, "quantized weight: input has ", x.size(-1), " features, expected ", in_);
+  torch::NoGradGuard no_grad;
+  auto out_shape = x.sizes().vec();
+  out_shape.back() = out_;
+  auto rows = x.reshape({-1, in_});  // [N, in]
+  const int64_t n = rows.size(0);
+  if (n <= kMaxMatvecRows) {
+    return matvec(rows.to(torch::kFloat32).contiguous()).to(x.scalar_type()).view(out_shape);  // [..., out]
+  }
+  auto y = torch::empty({n, out_}, x.options());  // [N, out]
+  for (int64_t r0 = 0; r0 < out_; r0 += tile_rows()) {
+    const int64_t r1 = std::min(out_, r0 + tile_rows());
+    auto tile = dequantize(x.scalar_type(), r0, r1);            // [rows, in]
+    y.narrow(1, r0, r1 - r0).copy_(torch::mm(rows, tile.t()));  // [N, rows]
+  }
+  return y.view(out_shape);  // [..., out]
+}
+
+at::Tensor QuantizedWeight::matmul_transposed(const at::Tensor& grad_out) const {
+  torch::NoGradGuard no_grad;
+  auto in_shape = grad_out.sizes().vec();
+  in_shape.back() = in_;
+  auto g = grad_out.reshape({-1, out_});  // [N, out]
+  auto dx = torch::zeros({g.size(0), in_}, g.options().dtype(torch::kFloat32));  // [N, in]
+  for (int64_t r0 = 0; r0 < out_; r0 += tile_rows()) {
+    const int64_t r1 = std::min(out_, r0 + tile_rows());
+    auto tile = dequantize(g.scalar_type(), r0, r1);              // [rows, in]
+    dx.add_(torch::mm(g.narrow(1, r0, r1 - r0), tile));            // [N, rows]·[rows, in]
+  }
+  return dx.to(grad_out.scalar_type()).view(in_shape);  // [..., in]
+}
+
+at::Tensor quantized_linear(const at::Tensor& x, const std::shared_ptr<const QuantizedWeight>& weight,
+                            const at::Tensor& bias) {
+  at::Tensor out;
+  if (torch::GradMode::is_enabled() && x.requires_grad()) {
+    out = QuantizedLinearFn::apply(x, weight->blocks(), static_cast<int64_t>(weight->type()),
+                                   weight->out_features(), weight->in_features());
+  } else {
+    out = weight->matmul(x);  // [..., out]
+  }
+  return bias.defined() ? out + bias : out;
+}
+
+}  // namespace lorag::model::quant

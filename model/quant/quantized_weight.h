@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// A frozen linear weight kept in its GGUF block format (model/quant): the base
+// weight of a LoraLinear when a quantized GGUF is loaded with `--quantized keep`,
+// so no dense copy of it exists.
+#pragma once
+
+#include <ATen/Tensor.h>
+#include <c10/core/ScalarType.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "model/formats/gguf_type.h"
+
+namespace lorag::model::quant {
+
+class QuantizedWeight {
+ public:
+  // Wraps `blocks`, a CPU uint8 tensor [out, row_bytes] holding each output row as
+  // in_features / block_size blocks of `type` (ggml layout). It may alias a
+  // memory-mapped file (the tensor's deleter keeps the mapping alive). Throws
+  // FormatError when `type` is not kept quantized (can_keep_quantized) or
+  // ShapeError when the sizes do not fit the block layout.
+  QuantizedWeight(formats::GgufType type, int64_t out_features, int64_t in_features, at::Tensor blocks);
+
+  formats::GgufType type() const { return type_; }
+  int64_t out_features() const { return out_; }
+  int64_t in_features() const { return in_; }
+  const at::Tensor& blocks() const { return blocks_; }  // uint8 [out, row_bytes]
+  int64_t nbytes() const { return blocks_.numel(); }
+
+  // Rows [row0, row1) as a dense [row1 - row0, in] tensor in `dtype` (exact in fp32:
+  // ggml's dequantization, model/formats). Parallel over rows.
+  at::Tensor dequantize(c10::ScalarType dtype, int64_t row0, int64_t row1) const;
+  at::Tensor dequantize(c10::ScalarType dtype) const { return dequantize(dtype, 0, out_); }
+
+  // Embedding lookup: ids (int64, any shape [...]) → rows [..., in] in `dtype`, each
+  // dequantized exactly. Throws ShapeError naming the id when one is out of range.
+  at::Tensor embedding(const at::Tensor& ids, c10::ScalarType dtype) const;
+
+  // x [..., in] (fp32/bf16/fp16, CPU) → x·Wᵀ [..., out] in x's dtype, no autograd.
+  // Up to kMaxMatvecRows rows: the row kernels (kernels/quant_dot.h, fp32
+  // accumulation, parallel over output rows). More rows (prefill, batches): W is
+  // dequantized tile by tile into x's dtype and multiplied with LibTorch's matmul,
+  // so at most one tile (about 4 MiB of fp32) is dense at a time.
+  at::Tensor matmul(const at::Tensor& x) const;
+  // grad_out [..., out] → grad_out·W [..., in] by the same tiles (backward of matmul).
+  at::Tensor matmul_transposed(const at::Tensor& grad_out) const;
+
+  static constexpr int64_t kMaxMatvecRows = 4;
+
+ private:
+  at::Tensor matvec(const at::Tensor& rows) const;  // [N, in] fp32 → [N, out] fp32
+  int64_t tile_rows() const;
+
+  formats::GgufType type_;
+  int64_t out_, in_;
+  at::Tensor blocks_;
+};
+
+// x·Wᵀ (+ bias) for a LoraLinear's quantized base. With grad mode on and x requiring
+// grad it is an autograd function whose backward gives x's gradient through the
+// dequantized tiles (the base itself never gets one: it is frozen, QLoRA).
+at::Tensor quantized_linear(const at::Tensor& x, const std::shared_ptr<const QuantizedWeight>& weight,
+                            const at::Tensor& bias);
+
+}  // namespace lorag::model::quant

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// Whole models loaded with their GGUF matrices kept quantized: logits against
+// transformers reading the same file (scripts/fixtures/quant_models.py: every kept
+// type in one model; gguf_models.py: llama with Q8_0 and permuted q/k rows), and
+// against the same file dequantized at load.
+#include "model/quant/gguf_quantized.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "model/lora_linear.h"
+#include "model/model_loader.h"
+#include "model/quant/kernels/quant_dot.h"
+#include "model/quant/quantized_weight.h"
+#include "tests/model/model_test_util.h"
+#include "tests/test_util.h"
+
+namespace lorag::model::quant {
+namespace {
+
+model::LoadedModel load(const std::filesystem::path& path, const std::string& mode) {
+  return model::load_model(path, {.device = "cpu", .dtype = "fp32", .quantized = mode});
+}
+
+int64_t count_quantized(model::CausalLM& net) {
+  int64_t n = 0;
+  for (const auto& item : net->named_modules()) {
+    auto linear = std::dynamic_pointer_cast<LoraLinearImpl>(item.value());
+    if (!linear || !linear->quantized_base()) continue;
+    ++n;
+    EXPECT_LE(linear->weight.storage().nbytes(), sizeof(float)) << item.key() << " holds a dense copy";
+  }
+  return n;
+}
+
+// Tolerance, relative to the largest |logit|: transformers multiplies gguf-py's
+// dequantized fp32 weights; the kernels give the same products up to fp32 summation
+// order (~2e-5 relative per matrix, quant_kernels_test), compounded over 2 layers.
+constexpr double kLogitRelTol = 1e-4;
+
+double rel_logit_diff(model::LoadedModel& m, const std::map<std::string, torch::Tensor>& ref) {
+  torch::NoGradGuard no_grad;
+  auto logits = m.net->forward({.input_ids = ref.at("input_ids")});
+  EXPECT_EQ(logits.sizes(), ref.at("logits").sizes());
+  return ((logits - ref.at("logits")).abs().max() / ref.at("logits").abs().max()).item<double>();
+}
+
+TEST(GgufQuantized, MixedTypesModelMatchesTransformers) {
+  const auto dir = test::fixture("quant_models/mixed");
+  auto ref = test::read_tensors(dir / "reference.safetensors");
+  auto kept = load(dir / "model.gguf", "keep");
+  EXPECT_EQ(kept.quantized_tensors, 15);  // 7 matrices × 2 layers and the tied Q8_0 embedding
+  EXPECT_EQ(count_quantized(kept.net), 14);
+  ASSERT_TRUE(kept.net->quantized_embedding());
+  EXPECT_LE(kept.net->model->embed_tokens.storage().nbytes(), sizeof(float));
+  EXPECT_LT(rel_logit_diff(kept, ref), kLogitRelTol);
+  auto dense = load(dir / "model.gguf", "dequantize");
+  EXPECT_EQ(count_quantized(dense.net), 0);
+  EXPECT_LT(rel_logit_diff(dense, ref), kLogitRelTol);
+}
+
+TEST(GgufQuantized, PermutedLlamaQ8ModelMatchesTransformersForEveryIsa) {
+  const auto dir = test::fixture("gguf_models/llama");
+  auto ref = test::read_tensors(dir / "reference.safetensors");
+  auto kept = load(dir / "model.gguf", "keep");
+  EXPECT_GT(count_quantized(kept.net), 0);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (static_cast<int>(isa) > static_cast<int>(detected_isa())) continue;
+    force_isa(isa);
+    EXPECT_LT(rel_logit_diff(kept, ref), kLogitRelTol) << isa_name(isa);
+  }
+  force_isa(std::nullopt);
+}
+
+TEST(GgufQuantized, DecodeRowsEqualTheFullForward) {
+  // One-token steps run the row kernels, the full sequence runs the tiles.
+  const auto dir = test::fixture("quant_models/mixed");
+  auto ref = test::read_tensors(dir / "reference.safetensors");
+  auto m = load(dir / "model.gguf", "keep");
+  torch::NoGradGuard no_grad;
+  auto ids = ref.at("input_ids").slice(0, 0, 1);  // [1, 24]
+  auto full = m.net->forward({.input_ids = ids});
+  for (int64_t t : {0, 11, 23}) {
+    auto prefix = m.net->forward({.input_ids = ids.slice(1, 0, t + 1)});  // [1, t+1, V]; t=0 is one row
+    auto diff = (prefix.select(1, t) - full.select(1, t)).abs().max().item<double>();
+    EXPECT_LT(diff, kLogitRelTol * full.abs().max().item<double>()) << "position " << t;
+  }
+}
+
+// QLoRA: adapters on every projection of a quantized base get the gradients they get
+// on the dequantized base (the backward of each quantized matmul is grad·W through
+// dequantized tiles), and the base itself gets none.
+TEST(GgufQuantized, AdapterGradientsEqualThoseOnTheDequantizedBase) {
+  const auto dir = test::fixture("quant_models/mixed");
+  auto ref = test::read_tensors(dir / "reference.safetensors");
+  std::vector<std::vector<torch::Tensor>> grads;
+  for (const std::string mode : {"keep", "dequantize"}) {
+    auto m = load(dir / "model.gguf", mode);
+    torch::manual_seed(11);
+    std::vector<torch::Tensor> params;
+    for (const auto& item : m.net->named_modules()) {
+      if (auto linear = std::dynamic_pointer_cast<LoraLinearImpl>(item.value())) {
+        linear->attach(4, 8.0);
+        torch::NoGradGuard no_grad;
+        linear->lora_B->weight.normal_(0.0, 0.02);  // B = 0 would leave A without gradient
+        for (auto& p : linear->adapter_parameters()) params.push_back(p);
+      }
+    }
+    m.net->train();
+    auto ids = ref.at("input_ids");
+    auto logits = m.net->forward({.input_ids = ids});  // [2, 24, V]
+    auto loss = torch::nn::functional::cross_entropy(logits.slice(1, 0, -1).reshape({-1, logits.size(-1)}),
+                                                     ids.slice(1, 1).reshape({-1}));
+    loss.backward();
+    std::vector<torch::Tensor> g;
+    for (auto& p : params) g.push_back(p.grad().clone());
+    grads.push_back(g);
+    for (const auto& item : m.net->named_parameters()) {
+      if (item.key().find("lora_") == std::string::npos) EXPECT_FALSE(item.value().grad().defined()) << item.key();
+    }
+  }
+  ASSERT_EQ(grads[0].size(), 28u);  // A and B of 14 projections
+  for (size_t i = 0; i < grads[0].size(); ++i) {
+    const double scale = grads[1][i].abs().max().item<double>();
+    EXPECT_GT(scale, 0.0) << i;
+    EXPECT_LT((grads[0][i] - grads[1][i]).abs().max().item<double>(), 1e-3 * scale) << "parameter " << i;
+  }
+}
+
+TEST(GgufQuantized, ModeFlagIsCheckedAndCudaFallsBackToDense) {
+  EXPECT_EQ(resolve_quantized_mode("auto", false), QuantizedMode::kKeep);
+  EXPECT_EQ(resolve_quantized_mode("auto", true), QuantizedMode::kDequantize);
+  EXPECT_EQ(resolve_quantized_mode("keep", true), QuantizedMode::kKeep);
+  EXPECT_NE(test::error_of<UsageError>([] { resolve_quantized_mode("int4", false); })
+                .find("--quantized 'int4' is not a mode (expected auto, keep or dequantize)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lorag::model::quant
