@@ -160,8 +160,10 @@ struct DistGroup::Impl {
     c10d::TCPStoreOptions opts;
     opts.port = static_cast<uint16_t>(env.master_port);
     opts.isServer = !env.use_agent_store && env.rank == 0;
-    if (opts.isServer) opts.numWorkers = static_cast<size_t>(env.world_size);
-    opts.waitWorkers = opts.isServer;
+    // Every rank counts itself in (as torch.distributed's TCPStore(world_size=...)
+    // does); the server waits until all have.
+    opts.numWorkers = static_cast<size_t>(env.world_size);
+    opts.waitWorkers = true;
     opts.timeout = timeout;
     opts.multiTenant = true;
     c10::intrusive_ptr<c10d::Store> tcp;
