@@ -202,6 +202,26 @@ class TrainDistributed(unittest.TestCase):
         self.assertIn(f"at step {steps[-1]}", err)
         self.assertEqual(int(metrics(resumed)[-1]["step"]), steps[-1] + 1)
 
+    def test_hung_rank_fails_the_other_after_the_timeout(self):
+        out = self.dir / "hung"
+        procs = start_ranks(2, "train", *common(max_steps=100000, save_every=2, eval_every=0), "--data", self.data,
+                            "--out", out, "--batch-size", 2, "--dist-timeout", 5)
+        try:
+            for _ in range(1200):
+                if (out / "checkpoints/step-2/trainer_state.json").exists() or procs[0].poll() is not None:
+                    break
+                time.sleep(0.1)
+            procs[1].send_signal(signal.SIGSTOP)  # alive but silent: only the timeout can tell
+            _, err = procs[0].communicate(timeout=300)  # a hang guard only
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.communicate()
+        self.assertEqual(procs[0].returncode, 1, err)
+        self.assertIn("on rank 0 of 2: rank 1 stopped answering", err)
+        self.assertIn("--dist-timeout 5 s", err)
+
     def test_bad_launch_variables_are_usage_errors(self):
         for env, message in [({"WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"},
                               "RANK='2': expected an integer in [0, 1]"),

@@ -40,7 +40,7 @@ inline train::DistEnv single_rank_env() {
 
 // Trains 4 steps on the Q/A fixture (into `dir`) and returns the adapter tensors.
 inline std::map<std::string, torch::Tensor> train_qa(model::LoadedModel& m, const std::filesystem::path& dir,
-                                                     train::DistGroup* group) {
+                                                     train::DistGroup* group, int64_t batch_size = 2) {
   data::DataConfig dc;
   dc.max_seq_len = 128;
   dc.eval_path = fixture("train/qa_eval.jsonl");
@@ -51,7 +51,7 @@ inline std::map<std::string, torch::Tensor> train_qa(model::LoadedModel& m, cons
   c.alpha = 8;
   c.dropout = 0.0;
   c.lr = 1e-2;
-  c.batch_size = 2;
+  c.batch_size = batch_size;
   c.max_steps = 4;
   c.warmup_steps = 1;
   train::TrainerOptions opts{dir, "chat_bpe", {}, false, group};
