@@ -38,7 +38,8 @@ inline train::DistEnv single_rank_env() {
                                  {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(free_tcp_port())}});
 }
 
-// Trains 4 steps on the Q/A fixture (into `dir`) and returns the adapter tensors.
+// Trains 4 steps on the Q/A fixture (into `dir`) and returns the adapter tensors
+// (none on ranks other than 0, which write nothing).
 inline std::map<std::string, torch::Tensor> train_qa(model::LoadedModel& m, const std::filesystem::path& dir,
                                                      train::DistGroup* group, int64_t batch_size = 2) {
   data::DataConfig dc;
@@ -56,6 +57,7 @@ inline std::map<std::string, torch::Tensor> train_qa(model::LoadedModel& m, cons
   c.warmup_steps = 1;
   train::TrainerOptions opts{dir, "chat_bpe", {}, false, group};
   train::Trainer(m.net, c, {ds.train, ds.eval, data::pad_id_for(m.tokenizer->special_tokens())}, opts).run();
+  if (group && group->rank() != 0) return {};  // rank 0 alone writes the adapter
   return adapters::load_peft_adapter(dir).tensors();
 }
 

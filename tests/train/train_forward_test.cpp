@@ -32,7 +32,7 @@ TEST(TrainForward, BlockMaskOfAPaddedBatchEqualsTheCausalPaddingMask) {
   const int64_t T = bt.input_ids.size(1);
   const auto causal = torch::ones({T, T}, torch::kBool).tril();
   bt.block_mask = causal.unsqueeze(0).logical_and(bt.key_valid.unsqueeze(1));  // [B, T, T]
-  bt.key_valid = {};
+  bt.key_valid = at::Tensor();
   const auto own = train::training_hidden_states(*m.net, bt, /*checkpoint=*/false);
   const auto real = batch_real(batch);
   EXPECT_LT(max_abs_diff(reference * real, own * real), kHiddenTolerance);
