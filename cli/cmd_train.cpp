@@ -2,6 +2,7 @@
 // `lorag train`: LoRA fine-tuning of a model on a JSONL dataset (cli/). Flags
 // map onto train::TrainConfig and data::DataConfig; the loop lives in train/.
 #include <malloc.h>
+#include <torch/cuda.h>
 
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/model_loader.h"
+#include "train/dist_group.h"
 #include "train/trainer.h"
 
 namespace lorag::cli {
@@ -24,6 +26,7 @@ namespace {
 struct TrainFlags {
   std::string data, eval, out, resume, format = "auto";
   double eval_fraction = 0.0;
+  double dist_timeout = 300.0;
   int64_t max_seq_len = 2048;
   bool packing = false, train_on_prompt = false, skip_bad_lines = false;
 };
@@ -71,7 +74,9 @@ po::options_description train_options(TrainFlags& f, train::TrainConfig& c) {
       ("loss-chunk-tokens", po::value(&c.loss_chunk_tokens)->default_value(c.loss_chunk_tokens),
        "tokens per LM-head chunk of the loss (bounds the logits memory)")
       ("resume", po::value(&f.resume)->value_name("DIR"),
-       "continue from a checkpoint folder (or the latest checkpoint of a run folder)");
+       "continue from a checkpoint folder (or the latest checkpoint of a run folder)")
+      ("dist-timeout", po::value(&f.dist_timeout)->default_value(f.dist_timeout)->value_name("SECONDS"),
+       "under torchrun: a rank that dies or stops answering fails the others after this long");
   return d;
 }
 
@@ -102,6 +107,27 @@ void keep_large_blocks_in_heap() {
     log::info("glibc refused the malloc thresholds; large buffers are mapped afresh each step");
   }
 #endif
+}
+
+// Under torchrun (WORLD_SIZE set): joins the process group, one device per
+// rank (cuda:LOCAL_RANK), and leaves logging to rank 0. Null for one process.
+std::unique_ptr<train::DistGroup> join_group(ModelOptions& model_opts, double timeout_s) {
+  const auto env = train::dist_env_from_environment();
+  if (!env) return nullptr;
+  LORAG_CHECK(timeout_s > 0, UsageError, "--dist-timeout must be > 0, got ", timeout_s);
+  auto& device = model_opts.load.device;
+  if (device == "cuda" || (device == "auto" && torch::cuda::is_available())) {
+    device = "cuda:" + std::to_string(env->local_rank);
+  } else if (device == "auto") {
+    device = "cpu";
+  }
+  if (env->rank != 0) log::set_level(log::Level::kError);
+  const auto ms = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+  auto group = std::make_unique<train::DistGroup>(*env, c10::Device(device), ms);
+  log::info("distributed: rank ", env->rank, " of ", env->world_size, " on ", device, " (", 
+            env->use_agent_store ? "torchrun's store" : "store on rank 0", " at ", env->master_addr, ":",
+            env->master_port, ")");
+  return group;
 }
 
 }  // namespace
@@ -138,6 +164,9 @@ int run_train(const Args& args) {
   LORAG_CHECK(flags.eval.empty() || fs::is_regular_file(flags.eval), IoError, flags.eval,
               ": no such eval file (--eval)");
 
+  auto group = join_group(model_opts, flags.dist_timeout);
+  const bool rank0 = !group || group->rank() == 0;
+  if (!rank0) data_config.cache_dir.clear();  // rank 0 alone writes into the run folder
   const auto model_path = resolve_model_path(model_opts);
   auto loaded = model::load_model(model_path, model_opts.load);
   const auto tmpl = data_template(loaded, model_opts.chat_template);
@@ -148,7 +177,7 @@ int run_train(const Args& args) {
             " labels; truncated ", st.truncated, ", dropped ", st.dropped, st.from_cache ? " (token cache)" : "");
 
   train::TrainData train_data{std::move(dataset.train), std::move(dataset.eval), data::pad_id_for(loaded.tokenizer->special_tokens())};
-  train::Trainer trainer(loaded.net, config, std::move(train_data), {flags.out, model_path, flags.resume, true});
+  train::Trainer trainer(loaded.net, config, std::move(train_data), {flags.out, model_path, flags.resume, rank0, group.get()});
   nlohmann::json resolved = {
       {"model", model_path},
       {"device", loaded.net->device().str()},
@@ -163,16 +192,26 @@ int run_train(const Args& args) {
       {"train_on_prompt", flags.train_on_prompt},
       {"resume", flags.resume},
       {"total_steps", trainer.total_steps()},
+      {"world_size", group ? group->world_size() : 1},
       {"train", train::to_json(config)}};
   log::info("config ", resolved.dump());
-  fs::create_directories(flags.out);
-  write_file_atomically(fs::path(flags.out) / "train_config.json", resolved.dump(2) + "\n");
+  if (rank0) {
+    fs::create_directories(flags.out);
+    write_file_atomically(fs::path(flags.out) / "train_config.json", resolved.dump(2) + "\n");
+  }
 
   const auto summary = trainer.run();
   std::string eval;
   if (summary.eval_loss) eval = ", eval loss " + std::to_string(*summary.eval_loss) + ", perplexity " + std::to_string(*summary.eval_ppl);
   log::info("trained ", summary.steps, " steps, ", summary.tokens, " tokens in ", summary.seconds, " s; last loss ",
             summary.last_loss, eval, "; adapter in ", flags.out);
+  if (group) {
+    const double total = static_cast<double>(summary.tokens_run) / std::max(summary.seconds, 1e-9);
+    log::info("distributed: ", summary.world_size, " processes, ", total / static_cast<double>(summary.world_size),
+              " tokens/s per process, ", total, " in total; collectives ",
+              1000.0 * summary.collective_seconds / static_cast<double>(std::max<int64_t>(summary.steps_run, 1)),
+              " ms per step");
+  }
   return 0;
 }
 

@@ -65,6 +65,8 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
   LORAG_CHECK(in.input_ids.dim() == 2, ShapeError, "input_ids must be [B, T], got ", in.input_ids.sizes());
   const int64_t B = in.input_ids.size(0), T = in.input_ids.size(1);
   const int64_t past = in.cache ? in.cache->length() : 0;
+  LORAG_CHECK(!in.cache || (!in.block_mask.defined() && !in.run_layer), Error,
+              "forward: block_mask and run_layer are for training, without a KV cache");
   auto positions = in.positions;
   if (!positions.defined()) {
     positions = torch::arange(past, past + T, in.input_ids.options()).unsqueeze(0).expand({B, T});
@@ -82,12 +84,15 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
     if (k.used) continue;
     const bool sliding = kind == AttentionKind::kSliding;
     std::tie(k.cos, k.sin) = (sliding ? local_rotary_ : rotary_).cos_sin(positions, h.scalar_type());
-    k.mask = make_attention_mask(past, T, in.key_valid, sliding ? config_.sliding_window : 0, h.device());
+    const int64_t window = sliding ? config_.sliding_window : 0;
+    k.mask = in.block_mask.defined() ? make_block_attention_mask(in.block_mask, window)
+                                     : make_attention_mask(past, T, in.key_valid, window, h.device());
     k.used = true;
   }
   for (size_t i = 0; i < model->layers->size(); ++i) {
     const auto& k = kinds[static_cast<size_t>(layer_kinds_[i])];
-    h = model->layers[i]->as<DecoderBlock>()->forward(h, k.cos, k.sin, k.mask, in.cache);
+    auto* layer = model->layers[i]->as<DecoderBlock>();
+    h = in.run_layer ? in.run_layer(*layer, h, k.cos, k.sin, k.mask) : layer->forward(h, k.cos, k.sin, k.mask, in.cache);
   }
   if (in.cache) in.cache->advance(T);
   return model->norm(h);  // [B, T, C]

@@ -9,6 +9,7 @@
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,15 @@ namespace quant {
 class QuantizedWeight;
 }
 
+class DecoderBlock;
+struct AttentionMask;
+
+// Runs decoder layer `layer` on `h` [B, T, C] with its kind's rotary tables and
+// mask, as DecoderBlock::forward without a cache would; training passes one
+// that recomputes the layer in backward (gradient checkpointing).
+using LayerRunner = std::function<at::Tensor(DecoderBlock& layer, const at::Tensor& h, const at::Tensor& cos,
+                                             const at::Tensor& sin, const AttentionMask& mask)>;
+
 // Inputs of one forward pass.
 struct ForwardInput {
   at::Tensor input_ids;   // [B, T] int64 on the model's device
@@ -31,6 +41,9 @@ struct ForwardInput {
   at::Tensor key_valid;   // [B, L] bool, true for real tokens (L = cached + T); undefined = no padding
   KvCache* cache = nullptr;  // appended to and advanced by T when given
   bool last_logits_only = false;  // return [B, 1, V] (prefill for generation)
+  // Training (no cache): packed rows attend only within their own example.
+  at::Tensor block_mask;  // [B, T, T] bool (query, key), true = may attend; undefined = causal over key_valid
+  LayerRunner run_layer;  // runs each decoder layer instead of calling it directly; empty = direct
 };
 
 // `model.*`: embeddings, layers and final norm, producing hidden states.

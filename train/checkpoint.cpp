@@ -44,6 +44,8 @@ fs::path save_checkpoint(const fs::path& run_dir, const adapters::AdapterSet& ad
     const nlohmann::json j = {{"step", state.step},
                               {"epoch", state.epoch},
                               {"batch_in_epoch", state.batch_in_epoch},
+                              {"samples_in_epoch", state.samples_in_epoch},
+                              {"world_size", state.world_size},
                               {"tokens_seen", state.tokens_seen},
                               {"total_steps", state.total_steps}};
     write_file_atomically(tmp / kStateFile, j.dump(2) + "\n");
@@ -93,6 +95,8 @@ TrainerState read_trainer_state(const fs::path& checkpoint) {
     s.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
     s.tokens_seen = j.at("tokens_seen").get<int64_t>();
     s.total_steps = j.at("total_steps").get<int64_t>();
+    s.samples_in_epoch = j.value("samples_in_epoch", int64_t{-1});
+    s.world_size = j.value("world_size", int64_t{1});
     return s;
   } catch (const nlohmann::json::exception& e) {
     LORAG_FAIL(FormatError, file.string(), ": ", e.what());

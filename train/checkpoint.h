@@ -18,7 +18,12 @@ namespace lorag::train {
 struct TrainerState {
   int64_t step = 0;            // optimizer steps done
   int64_t epoch = 0;           // current epoch (0-based)
-  int64_t batch_in_epoch = 0;  // next micro-batch of that epoch
+  int64_t batch_in_epoch = 0;  // next micro-batch of that epoch (per rank)
+  // Examples of the epoch's global order consumed by all ranks together: what a
+  // run with another world size resumes from. -1 when read from a checkpoint
+  // written before it existed (one process: batch_in_epoch * batch_size).
+  int64_t samples_in_epoch = -1;
+  int64_t world_size = 1;      // processes of the run that wrote it
   int64_t tokens_seen = 0;     // real tokens trained on so far
   int64_t total_steps = 0;     // the run's planned steps (the schedule depends on it)
 };

@@ -5,11 +5,8 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/torch.h>
 
-#include <array>
-
 #include "model/nn/attention_mask.h"
 #include "model/nn/decoder_block.h"
-#include "model/nn/rotary_embedding.h"
 
 namespace lorag::train {
 namespace {
@@ -61,65 +58,21 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
   }
 };
 
-// The packed-batch mask of one attention kind: block-causal, limited to the last
-// `window` tokens on sliding layers; padding queries see themselves only, so no
-// softmax row is empty (an empty row gives NaN, which backward would spread).
-model::AttentionMask packed_mask(const torch::Tensor& block, int64_t window) {
-  const int64_t T = block.size(1);
-  auto mask = block;  // [B, T, T]
-  const auto idx = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(block.device()));
-  if (window > 0 && T > window) mask = mask.logical_and((idx.unsqueeze(1) - idx.unsqueeze(0)) < window);
-  const auto eye = torch::eye(T, torch::TensorOptions().dtype(torch::kBool).device(block.device()));
-  const auto empty_row = mask.any(-1, /*keepdim=*/true).logical_not();  // [B, T, 1]
-  mask = mask.logical_or(empty_row.logical_and(eye));
-  return {mask.unsqueeze(1), false};  // [B, 1, T, T]
-}
-
 }  // namespace
 
 at::Tensor training_hidden_states(model::CausalLMImpl& net, const BatchTensors& batch, bool checkpoint) {
-  if (!checkpoint && !batch.block_mask.defined()) {
-    return net.hidden_states({batch.input_ids, batch.positions, batch.key_valid});
+  model::ForwardInput in{batch.input_ids, batch.positions, batch.key_valid};
+  in.block_mask = batch.block_mask;  // packed rows: block-causal; undefined: causal over key_valid
+  if (checkpoint && torch::GradMode::is_enabled()) {
+    in.run_layer = [](model::DecoderBlock& layer, const torch::Tensor& h, const torch::Tensor& cos,
+                      const torch::Tensor& sin, const model::AttentionMask& mask) {
+      // The first checkpointed layer needs an input that requires grad, or
+      // autograd never calls its backward (PEFT's enable_input_require_grads).
+      const auto x = h.requires_grad() ? h : h.detach().requires_grad_(true);
+      return LayerCheckpoint::apply(x, &layer, cos, sin, mask);
+    };
   }
-  // What CausalLMImpl::hidden_states does, with the packed mask and checkpointing.
-  const auto& config = net.config();
-  auto h = net.embed(batch.input_ids);  // [B, T, C] (dense or quantized table)
-  if (const double multiplier = config.embedding_multiplier(); multiplier != 1.0) {
-    h = h * torch::scalar_tensor(multiplier, torch::kFloat32).to(h.scalar_type());
-  }
-  // The first checkpointed layer needs an input that requires grad, or autograd
-  // never calls its backward (PEFT's enable_input_require_grads).
-  if (checkpoint && torch::GradMode::is_enabled()) h = h.detach().requires_grad_(true);
-  struct KindInputs {
-    torch::Tensor cos, sin;
-    model::AttentionMask mask;
-    bool used = false;
-  };
-  std::array<KindInputs, 2> kinds;
-  const int64_t n_layers = static_cast<int64_t>(net.model->layers->size());
-  for (int64_t i = 0; i < n_layers; ++i) {
-    const auto kind = config.attention_kind(i);
-    auto& k = kinds[static_cast<size_t>(kind)];
-    if (k.used) continue;
-    const bool sliding = kind == model::AttentionKind::kSliding;
-    model::RotaryEmbedding rotary(config, kind);
-    std::tie(k.cos, k.sin) = rotary.cos_sin(batch.positions, h.scalar_type());
-    const int64_t window = sliding ? config.sliding_window : 0;
-    k.mask = batch.block_mask.defined()
-                 ? packed_mask(batch.block_mask, window)
-                 : model::make_attention_mask(0, batch.input_ids.size(1), batch.key_valid, window, h.device());
-    k.used = true;
-  }
-  for (int64_t i = 0; i < n_layers; ++i) {
-    const auto& k = kinds[static_cast<size_t>(config.attention_kind(i))];
-    auto* layer = net.model->layers[i]->as<model::DecoderBlock>();
-    if (checkpoint && torch::GradMode::is_enabled()) {
-      h = LayerCheckpoint::apply(h, layer, k.cos, k.sin, k.mask);
-    } else {
-      h = layer->forward(h, k.cos, k.sin, k.mask, nullptr);
-    }
-  }
-  return net.model->norm(h);  // [B, T, C]
+  return net.hidden_states(in);  // [B, T, C]
 }
 
 }  // namespace lorag::train

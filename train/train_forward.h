@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The training forward pass (train/): final hidden states of a batch, with a
-// block-causal mask for packed rows and optional per-layer gradient
-// checkpointing. Plain batches go through CausalLM::hidden_states unchanged.
+// The training forward pass (train/): final hidden states of a batch through the
+// model's own forward (CausalLM::hidden_states), with a block-causal mask for
+// packed rows and optional per-layer gradient checkpointing.
 #pragma once
 
 #include <ATen/Tensor.h>
@@ -12,10 +12,8 @@
 namespace lorag::train {
 
 // Hidden states [B, T, C] (model dtype) for `batch`. Packed batches (block_mask
-// defined) and `checkpoint` run the model's layers here, with the same
-// embedding scale, rotary tables and masks as CausalLM::hidden_states (the
-// model's ForwardInput has no explicit mask): each packed example sees only its
-// own earlier tokens, at its own positions. With `checkpoint`, each decoder
+// defined) pass their mask to the model: each packed example sees only its own
+// earlier tokens, at its own positions. With `checkpoint`, each decoder
 // layer keeps only its input and is recomputed in backward (the RNG state is
 // restored first, so LoRA dropout draws the same masks); the gradients equal
 // the plain pass.

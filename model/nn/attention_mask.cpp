@@ -28,4 +28,17 @@ AttentionMask make_attention_mask(int64_t past, int64_t tokens, const at::Tensor
   return {mask, false};
 }
 
+AttentionMask make_block_attention_mask(const at::Tensor& allowed, int64_t sliding_window) {
+  const int64_t T = allowed.size(1);
+  auto mask = allowed;  // [B, T, T]
+  const auto idx = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(allowed.device()));
+  if (sliding_window > 0 && T > sliding_window) {
+    mask = mask.logical_and((idx.unsqueeze(1) - idx.unsqueeze(0)) < sliding_window);
+  }
+  const auto eye = torch::eye(T, torch::TensorOptions().dtype(torch::kBool).device(allowed.device()));
+  const auto empty_row = mask.any(-1, /*keepdim=*/true).logical_not();  // [B, T, 1]
+  mask = mask.logical_or(empty_row.logical_and(eye));
+  return {mask.unsqueeze(1), false};  // [B, 1, T, T]
+}
+
 }  // namespace lorag::model

@@ -22,4 +22,11 @@ struct AttentionMask {
 AttentionMask make_attention_mask(int64_t past, int64_t tokens, const at::Tensor& key_valid,
                                   int64_t sliding_window, const at::Device& device);
 
+// The mask of a batch with its own [B, T, T] bool `allowed` (query, key), e.g.
+// block-causal for packed rows (training, no cache), further limited to the last
+// `sliding_window` keys when > 0. Queries that may see nothing (padding) see
+// themselves only, so no softmax row is empty (an empty row gives NaN, which
+// backward would spread). Returns an explicit [B, 1, T, T] mask.
+AttentionMask make_block_attention_mask(const at::Tensor& allowed, int64_t sliding_window);
+
 }  // namespace lorag::model

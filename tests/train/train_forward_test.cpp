@@ -16,16 +16,25 @@ namespace {
 constexpr double kHiddenTolerance = 1e-5;
 constexpr double kGradTolerance = 1e-6;
 
-TEST(TrainForward, OwnLayerLoopEqualsTheModelOnPaddedBatches) {
+// [B, T, 1] float: 1 on real tokens.
+torch::Tensor batch_real(const data::Batch& batch) {
+  return train::to_tensors(batch, torch::kCPU).key_valid.unsqueeze(-1).to(torch::kFloat32);
+}
+
+TEST(TrainForward, BlockMaskOfAPaddedBatchEqualsTheCausalPaddingMask) {
   auto m = load_chat_model();
   const auto batch = data::collate({example_of({5, 6, 7, 8, 9, 10}), example_of({11, 12, 13})}, 0, 2, 0);
-  const auto bt = train::to_tensors(batch, torch::kCPU);
+  auto bt = train::to_tensors(batch, torch::kCPU);
   ASSERT_TRUE(bt.key_valid.defined());
   torch::NoGradGuard no_grad;
   const auto reference = m.net->hidden_states({bt.input_ids, bt.positions, bt.key_valid});
-  // Grad mode is off, so `checkpoint` runs the plain layer loop of train_forward.cpp.
-  const auto own = train::training_hidden_states(*m.net, bt, /*checkpoint=*/true);
-  const auto real = bt.key_valid.unsqueeze(-1);
+  // The same attention as an explicit [B, T, T] mask: causal, real keys only.
+  const int64_t T = bt.input_ids.size(1);
+  const auto causal = torch::ones({T, T}, torch::kBool).tril();
+  bt.block_mask = causal.unsqueeze(0).logical_and(bt.key_valid.unsqueeze(1));  // [B, T, T]
+  bt.key_valid = at::Tensor();
+  const auto own = train::training_hidden_states(*m.net, bt, /*checkpoint=*/false);
+  const auto real = batch_real(batch);
   EXPECT_LT(max_abs_diff(reference * real, own * real), kHiddenTolerance);
 }
 
