@@ -119,7 +119,7 @@ at::Tensor training_hidden_states(model::CausalLMImpl& net, const BatchTensors& 
       h = layer->forward(h, k.cos, k.sin, k.mask, nullptr);
     }
   }
-  return net.model->norm(h);  // [B, T, C]
+  return net.model->final_norm(h);  // [B, T, C]
 }
 
 }  // namespace lorag::train
