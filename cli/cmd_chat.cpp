@@ -9,6 +9,7 @@
 #include "cli/model_session.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
+#include "model/text/chat_template.h"
 
 namespace lorag::cli {
 namespace {
@@ -40,8 +41,11 @@ int run_chat(const Args& args) {
   ModelOptions model;
   infer::GenerateConfig config = chat_defaults();
   AdapterOptions adapter;
+  bool strip = false;
   po::options_description all;
   all.add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config));
+  all.add_options()("strip-thinking", po::bool_switch(&strip),
+                    "leave <think>...</think> reasoning out of the shown answers (printed when complete)");
   po::variables_map vm;
   if (!parse_options(args, all, {}, vm)) {
     print_usage("chat", "Talks to a model. Type a message and Enter; /reset clears the conversation, "
@@ -81,9 +85,10 @@ int run_chat(const Args& args) {
       ids = session.formatter->encode_chat(history);
       log::warn("conversation too long for the context: dropped the oldest turn");
     }
-    auto results = session.generator->generate({ids}, config, [](size_t, const std::string& text) {
-      std::cout << text << std::flush;
+    auto results = session.generator->generate({ids}, config, [&](size_t, const std::string& text) {
+      if (!strip) std::cout << text << std::flush;
     });
+    if (strip) std::cout << text::strip_thinking(results[0].text);
     std::cout << std::endl;
     history.push_back({"assistant", results[0].text});
     if (interactive) report_speed(session, session.generator->last_stats());

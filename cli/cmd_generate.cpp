@@ -13,6 +13,7 @@
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
+#include "model/text/chat_template.h"
 
 namespace lorag::cli {
 namespace {
@@ -21,6 +22,7 @@ struct GenerateFlags {
   std::string prompt, prompt_file, input, output;
   int64_t batch_size = 8;
   bool no_stream = false;
+  bool strip_thinking = false;  // show the answer without <think>...</think> (implies no_stream)
 };
 
 std::vector<std::vector<int64_t>> encode_all(const ModelSession& s, const std::vector<infer::PromptRecord>& records,
@@ -62,7 +64,8 @@ int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig
       total.decode_seconds += st.decode_seconds;
       for (size_t i = 0; i < results.size(); ++i) {
         nlohmann::json line = {{"id", records[indices[i]].id},
-                               {"text", results[i].text},
+                               {"text", flags.strip_thinking ? text::strip_thinking(results[i].text)
+                                                             : results[i].text},
                                {"finish_reason", results[i].finish_reason},
                                {"prompt_tokens", prompts[i].size()},
                                {"completion_tokens", results[i].token_ids.size()}};
@@ -100,7 +103,9 @@ int run_generate(const Args& args) {
        "\"adapter\")")
       ("output", po::value(&flags.output)->value_name("FILE.jsonl"), "batch results (default: stdout)")
       ("batch-size", po::value(&flags.batch_size)->default_value(flags.batch_size), "prompts generated together")
-      ("no-stream", po::bool_switch(&flags.no_stream), "print the answer when done instead of token by token");
+      ("no-stream", po::bool_switch(&flags.no_stream), "print the answer when done instead of token by token")
+      ("strip-thinking", po::bool_switch(&flags.strip_thinking),
+       "leave <think>...</think> reasoning (Qwen3, DeepSeek-R1 distills) out of the shown answer; implies --no-stream");
   po::options_description all;
   all.add(input).add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config));
   po::positional_options_description positional;
@@ -127,11 +132,12 @@ int run_generate(const Args& args) {
   if (!flags.input.empty()) return run_batch(session, flags, config);
   config.stop_token_ids = session.formatter->end_of_turn_ids();
   auto ids = session.formatter->encode_prompt(prompt, model.system);
+  if (flags.strip_thinking) flags.no_stream = true;  // a think block is only known once it closes
   auto stream = [&](size_t, const std::string& text) {
     if (!flags.no_stream) std::cout << text << std::flush;
   };
   auto results = session.generator->generate({ids}, config, stream);
-  if (flags.no_stream) std::cout << results[0].text;
+  if (flags.no_stream) std::cout << (flags.strip_thinking ? text::strip_thinking(results[0].text) : results[0].text);
   std::cout << std::endl;
   report_speed(session, session.generator->last_stats());
   return 0;

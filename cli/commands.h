@@ -24,5 +24,6 @@ int run_retrieve(const Args& args);
 int run_ask(const Args& args);
 int run_compare(const Args& args);
 int run_quantize(const Args& args);
+int run_tokenize(const Args& args);
 
 }  // namespace lorag::cli

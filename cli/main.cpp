@@ -58,6 +58,8 @@ const std::vector<Command>& commands() {
       {"ask", "answer a question from a document store, citing the sources [n]", lorag::cli::run_ask},
       {"compare", "compare base, RAG, fine-tuned and hybrid answers on a question set; writes a report",
        lorag::cli::run_compare},
+      {"tokenize", "print a model's token ids for a text (or only their count), like llama-tokenize",
+       lorag::cli::run_tokenize},
   };
   return kCommands;
 }

@@ -11,6 +11,8 @@
 #include "model/nn/decoder_layer.h"
 #include "model/nn/gemma3_decoder_layer.h"
 #include "model/nn/phi3_decoder_layer.h"
+#include "model/nn/phi_decoder_layer.h"
+#include "model/nn/qwen3_decoder_layer.h"
 #include "model/quant/quantized_weight.h"
 
 namespace lorag::model {
@@ -28,6 +30,8 @@ std::shared_ptr<DecoderBlock> make_layer(const ModelConfig& c, int64_t i, const 
   switch (c.family()) {
     case ModelFamily::kGemma3: return Gemma3DecoderLayer(c, i, options).ptr();
     case ModelFamily::kPhi3: return Phi3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kQwen3: return Qwen3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kPhi: return PhiDecoderLayer(c, i, options).ptr();
     case ModelFamily::kLlama: break;
   }
   return DecoderLayer(c, i, options).ptr();
@@ -47,8 +51,16 @@ DecoderStackImpl::DecoderStackImpl(const ModelConfig& c, const torch::TensorOpti
   embed_tokens = holder->weight;
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(make_layer(c, i, options));
+  if (c.family() == ModelFamily::kPhi) {
+    final_layernorm = register_module("final_layernorm", LayerNorm(c.hidden_size, c.rms_norm_eps, options));
+    return;
+  }
   const auto weighting = c.family() == ModelFamily::kGemma3 ? NormWeighting::kOnePlusWeight : NormWeighting::kWeight;
   norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps, options, weighting));
+}
+
+torch::Tensor DecoderStackImpl::final_norm(const torch::Tensor& h) {
+  return final_layernorm ? final_layernorm(h) : norm(h);
 }
 
 CausalLMImpl::CausalLMImpl(const ModelConfig& config, const torch::TensorOptions& options)
@@ -57,7 +69,8 @@ CausalLMImpl::CausalLMImpl(const ModelConfig& config, const torch::TensorOptions
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) layer_kinds_.push_back(config.attention_kind(i));
   model = register_module("model", DecoderStack(config, options));
   if (!config.tie_word_embeddings) {
-    lm_head = register_module("lm_head", LoraLinear(config.hidden_size, config.vocab_size, false, options));
+    const bool bias = config.family() == ModelFamily::kPhi;  // PhiForCausalLM's lm_head has bias=True
+    lm_head = register_module("lm_head", LoraLinear(config.hidden_size, config.vocab_size, bias, options));
   }
 }
 
@@ -95,7 +108,7 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
     h = in.run_layer ? in.run_layer(*layer, h, k.cos, k.sin, k.mask) : layer->forward(h, k.cos, k.sin, k.mask, in.cache);
   }
   if (in.cache) in.cache->advance(T);
-  return model->norm(h);  // [B, T, C]
+  return model->final_norm(h);  // [B, T, C]
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {

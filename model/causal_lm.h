@@ -15,6 +15,7 @@
 
 #include "model/config.h"
 #include "model/lora_linear.h"
+#include "model/nn/layer_norm.h"
 #include "model/nn/rms_norm.h"
 #include "model/nn/rotary_embedding.h"
 
@@ -52,7 +53,11 @@ class DecoderStackImpl : public torch::nn::Module {
   DecoderStackImpl(const ModelConfig& config, const torch::TensorOptions& options);
   torch::Tensor embed_tokens;  // [V, C] registered as `embed_tokens.weight`
   torch::nn::ModuleList layers{nullptr};  // DecoderBlock subclasses of the config's family
-  RmsNorm norm{nullptr};
+  RmsNorm norm{nullptr};                   // null for Phi, which has final_layernorm instead
+  LayerNorm final_layernorm{nullptr};      // Phi-1.5/Phi-2 only
+
+  // The family's final norm: h [B, T, C] → [B, T, C].
+  torch::Tensor final_norm(const torch::Tensor& h);
 
  private:
   std::shared_ptr<torch::nn::Module> embed_holder_;
@@ -86,11 +91,11 @@ class CausalLMImpl : public torch::nn::Module {
   const std::shared_ptr<const quant::QuantizedWeight>& quantized_embedding() const { return quantized_embed_; }
 
   const ModelConfig& config() const { return config_; }
-  torch::Device device() const { return model->norm->weight.device(); }
-  torch::ScalarType dtype() const { return model->norm->weight.scalar_type(); }
+  torch::Device device() const { return model->embed_tokens.device(); }
+  torch::ScalarType dtype() const { return model->embed_tokens.scalar_type(); }
 
   DecoderStack model{nullptr};
-  LoraLinear lm_head{nullptr};  // null when tie_word_embeddings
+  LoraLinear lm_head{nullptr};  // null when tie_word_embeddings; with a bias for Phi
 
  private:
   ModelConfig config_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // config.json → ModelConfig (model/).
 #include "model/config.h"
+#include "model/config_families.h"
 
 #include <algorithm>
 #include <cmath>
@@ -158,13 +159,16 @@ std::vector<std::string> read_layer_types(const json& j, const ModelConfig& c, c
 const std::vector<std::string>& supported_architectures() {
   static const std::vector<std::string> kArchitectures = {"LlamaForCausalLM", "MistralForCausalLM",
                                                           "Qwen2ForCausalLM", "Gemma3ForCausalLM",
-                                                          "Phi3ForCausalLM"};
+                                                          "Phi3ForCausalLM", "Qwen3ForCausalLM",
+                                                          "PhiForCausalLM"};
   return kArchitectures;
 }
 
 ModelFamily ModelConfig::family() const {
   if (architecture == "Gemma3ForCausalLM") return ModelFamily::kGemma3;
   if (architecture == "Phi3ForCausalLM") return ModelFamily::kPhi3;
+  if (architecture == "Qwen3ForCausalLM") return ModelFamily::kQwen3;
+  if (architecture == "PhiForCausalLM") return ModelFamily::kPhi;
   return ModelFamily::kLlama;
 }
 
@@ -206,9 +210,9 @@ void ModelConfig::validate() const {
               " x partial_rotary_factor ", partial_rotary_factor, ") must be even, got ", rotary_dim());
   LORAG_CHECK(rms_norm_eps > 0, ConfigError, "config field 'rms_norm_eps' must be positive, got ", rms_norm_eps);
   LORAG_CHECK(rope_theta > 0, ConfigError, "config field 'rope_theta' must be positive, got ", rope_theta);
-  LORAG_CHECK(hidden_act == "silu" || hidden_act == "gelu_pytorch_tanh", ConfigError, "config field '",
-              family() == ModelFamily::kGemma3 ? "hidden_activation" : "hidden_act", "' is '", hidden_act,
-              "', expected 'silu' or 'gelu_pytorch_tanh' for ", architecture);
+  LORAG_CHECK(hidden_act == "silu" || hidden_act == "gelu_pytorch_tanh" || hidden_act == "gelu_new", ConfigError,
+              "config field '", family() == ModelFamily::kGemma3 ? "hidden_activation" : "hidden_act", "' is '",
+              hidden_act, "', expected 'silu', 'gelu_pytorch_tanh' or 'gelu_new' for ", architecture);
   validate_layer_types();
   validate_rope();
   check_config_values(*this);
@@ -292,6 +296,7 @@ ModelConfig parse_model_config(const json& j, const std::string& source) {
   if (c.eos_token_ids.empty() && !j.contains("eos_token_id") && (gemma || phi3)) c.eos_token_ids = {gemma ? 1 : 32000};
   c.pad_token_id = field<int64_t>(j, "pad_token_id", gemma ? 0 : phi3 ? 32000 : -1, source);
   c.torch_dtype = field<std::string>(j, "torch_dtype", field<std::string>(j, "dtype", "float32", source), source);
+  read_family_fields(j, c, source);
   try {
     c.validate();
   } catch (const ConfigError& e) {
@@ -378,6 +383,7 @@ json to_json(const ModelConfig& c) {
   if (c.eos_token_ids.size() == 1) j["eos_token_id"] = c.eos_token_ids[0];
   else if (!c.eos_token_ids.empty()) j["eos_token_id"] = c.eos_token_ids;
   if (c.pad_token_id >= 0) j["pad_token_id"] = c.pad_token_id;
+  write_family_fields(c, j);
   return j;
 }
 

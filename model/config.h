@@ -32,8 +32,9 @@ struct RopeScaling {
 };
 
 // Which model code runs a config: Llama covers Mistral and Qwen2, which differ
-// only in config values (biases, sliding window).
-enum class ModelFamily { kLlama, kGemma3, kPhi3 };
+// only in config values (biases, sliding window). kQwen3 is Llama with per-head
+// q/k RMSNorm; kPhi is Phi-1.5/Phi-2 (parallel attention + MLP, LayerNorm).
+enum class ModelFamily { kLlama, kGemma3, kPhi3, kQwen3, kPhi };
 
 // Attention span of one layer: every earlier token, or the last `sliding_window`.
 enum class AttentionKind { kFull, kSliding };
@@ -51,7 +52,7 @@ struct ModelConfig {
   int64_t max_position_embeddings = 2048;          // context length in tokens, e.g. 8192
   double rope_theta = 10000.0;                     // rotary base, e.g. 100000
   RopeScaling rope_scaling;                        // rotary scaling, default none
-  double rms_norm_eps = 1e-6;                      // e.g. 1e-5
+  double rms_norm_eps = 1e-6;                      // norm epsilon, e.g. 1e-5 (Phi: config.json "layer_norm_eps")
   bool tie_word_embeddings = false;                // lm_head shares embed_tokens.weight
   bool attention_bias = false;                     // q/k/v/o biases (Llama "attention_bias")
   bool qkv_bias = false;                           // q/k/v biases only (Qwen2)

@@ -31,6 +31,8 @@ const std::map<std::string, ArchInfo, std::less<>>& known_architectures() {
       {"qwen2", {"Qwen2ForCausalLM", "qwen2", true}},
       {"gemma3", {"Gemma3ForCausalLM", "gemma3_text", false}},
       {"phi3", {"Phi3ForCausalLM", "phi3", false}},
+      {"qwen3", {"Qwen3ForCausalLM", "qwen3", false}},
+      {"phi2", {"PhiForCausalLM", "phi", false}},
   };
   return kArchs;
 }
@@ -137,6 +139,22 @@ void read_phi3(const GgufFile& file, ModelConfig& c) {
   for (float v : formats::dequantize_tensor(*short_factors)) s.short_factor.push_back(v);
 }
 
+// Phi-2 (convert_hf_to_gguf.py's Phi2Model): LayerNorm epsilon, the rotated
+// dimensions per head as rope.dimension_count, biases everywhere, gelu_new. The
+// converter writes feed_forward_length as 4·C whatever the model has, so the
+// MLP width comes from `blk.0.ffn_up.weight` when present.
+void read_phi2(const GgufFile& file, ModelConfig& c) {
+  const GgufMetadata& m = file.metadata();
+  const int64_t rot = m.get_i64_or("phi2.rope.dimension_count", c.head_dim() / 2);
+  c.partial_rotary_factor = static_cast<double>(rot) / static_cast<double>(c.head_dim());
+  c.attention_bias = true;
+  c.mlp_bias = true;
+  c.hidden_act = "gelu_new";
+  if (const auto* up = file.find_tensor("blk.0.ffn_up.weight"); up && up->dims.size() == 2) {
+    c.intermediate_size = up->dims[1];
+  }
+}
+
 void read_special_ids(const GgufMetadata& m, ModelConfig& c) {
   c.bos_token_id = m.get_i64_or("tokenizer.ggml.bos_token_id", -1);
   c.pad_token_id = m.get_i64_or("tokenizer.ggml.padding_token_id", -1);
@@ -155,7 +173,7 @@ ModelConfig gguf_model_config(const GgufFile& file) {
   const std::string arch = m.get_string("general.architecture");
   const auto it = known_architectures().find(arch);
   LORAG_CHECK(it != known_architectures().end(), ConfigError, file.name(), ": unsupported architecture '", arch,
-              "' (general.architecture; supported: llama, qwen2, gemma3, phi3)");
+              "' (general.architecture; supported: llama, qwen2, qwen3, gemma3, phi3, phi2)");
   ModelConfig c;
   c.architecture = it->second.architecture;
   c.model_type = it->second.model_type;
@@ -168,7 +186,9 @@ ModelConfig gguf_model_config(const GgufFile& file) {
   check_gguf_block_count(file, c.num_hidden_layers, p + "block_count");
   c.num_attention_heads = m.get_i64(p + "attention.head_count");
   c.num_key_value_heads = m.get_i64_or(p + "attention.head_count_kv", c.num_attention_heads);
-  c.rms_norm_eps = m.get_f32(p + "attention.layer_norm_rms_epsilon");
+  // Phi-2 stores a LayerNorm epsilon; the others an RMSNorm one.
+  const bool layer_norm = arch == "phi2";
+  c.rms_norm_eps = m.get_f32(p + (layer_norm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"));
   c.rope_theta = m.get_f32_or(p + "rope.freq_base", 10000.0f);
   // key_length is the head dim when it differs from C/H; for llama the rotary
   // dimension equals it (transformers maps rope.dimension_count to head_dim).
@@ -188,6 +208,7 @@ ModelConfig gguf_model_config(const GgufFile& file) {
   if (arch != "phi3") read_rope_scaling(file, arch, c);
   if (arch == "gemma3") read_gemma3(file, c);
   if (arch == "phi3") read_phi3(file, c);
+  if (arch == "phi2") read_phi2(file, c);
   read_special_ids(m, c);
   try {
     c.validate();

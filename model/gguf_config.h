@@ -11,7 +11,7 @@ namespace lorag::model {
 // Reads the `{arch}.*` hyper-parameters, the tokenizer's special ids and the
 // tensor table (tied embeddings when there is no `output.weight`, vocab from
 // `token_embd.weight`) of `file` into the ModelConfig transformers builds for it.
-// `general.architecture` llama and qwen2 are supported. Throws ConfigError naming
+// `general.architecture` llama, qwen2, qwen3, gemma3, phi3 and phi2 are supported. Throws ConfigError naming
 // the file and key for an unsupported architecture or rope scaling, FormatError
 // for a missing or mistyped key; the result is validated.
 ModelConfig gguf_model_config(const formats::GgufFile& file);

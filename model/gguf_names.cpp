@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The GGUF <-> Hugging Face tensor name table (model/). Checked against gguf-py's
 // `get_tensor_name_map(MODEL_ARCH.X, n).get_name(hf_name)` for llama, qwen2,
-// gemma3 and phi3 (tests/model/gguf_model_test.cpp pins the table).
+// qwen3, gemma3, phi3 and phi2 (tests/model/gguf_model_test.cpp pins the table).
 #include "model/gguf_names.h"
 
 #include <array>
@@ -16,10 +16,17 @@ struct NameRule {
   std::string_view hf;    // without "model.layers.N." and the suffix
 };
 
-// Tensors outside the blocks, every architecture.
+// Tensors outside the blocks, every architecture but phi2.
 constexpr std::array<NameRule, 3> kGlobal = {{
     {"token_embd", "model.embed_tokens"},
     {"output_norm", "model.norm"},
+    {"output", "lm_head"},
+}};
+
+// Phi-1.5/Phi-2 name their final LayerNorm `final_layernorm`.
+constexpr std::array<NameRule, 3> kPhi2Global = {{
+    {"token_embd", "model.embed_tokens"},
+    {"output_norm", "model.final_layernorm"},
     {"output", "lm_head"},
 }};
 
@@ -64,9 +71,44 @@ constexpr std::array<NameRule, 6> kPhi3Block = {{
     {"ffn_down", "mlp.down_proj"},
 }};
 
+// Qwen3: Llama's names plus the per-head q/k norms.
+constexpr std::array<NameRule, 11> kQwen3Block = {{
+    {"attn_norm", "input_layernorm"},
+    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},
+    {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.o_proj"},
+    {"attn_q_norm", "self_attn.q_norm"},
+    {"attn_k_norm", "self_attn.k_norm"},
+    {"ffn_norm", "post_attention_layernorm"},
+    {"ffn_gate", "mlp.gate_proj"},
+    {"ffn_up", "mlp.up_proj"},
+    {"ffn_down", "mlp.down_proj"},
+}};
+
+// Phi-2 (gguf-py MODEL_ARCH.PHI2): one LayerNorm, `dense` output, fc1/fc2 as
+// ffn_up/ffn_down. A fused `attn_qkv` (files converted from the original
+// microsoft/phi-2 layout) is split into these three by the GGUF source.
+constexpr std::array<NameRule, 7> kPhi2Block = {{
+    {"attn_norm", "input_layernorm"},
+    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},
+    {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.dense"},
+    {"ffn_up", "mlp.fc1"},
+    {"ffn_down", "mlp.fc2"},
+}};
+
+std::span<const NameRule> global_rules(std::string_view arch) {
+  if (arch == "phi2") return kPhi2Global;
+  return kGlobal;
+}
+
 std::span<const NameRule> block_rules(std::string_view arch) {
   if (arch == "gemma3") return kGemma3Block;
   if (arch == "phi3") return kPhi3Block;
+  if (arch == "qwen3") return kQwen3Block;
+  if (arch == "phi2") return kPhi2Block;
   if (arch == "llama" || arch == "qwen2" || arch == "mistral") return kLlamaBlock;
   return {};
 }
@@ -100,7 +142,7 @@ std::optional<std::string> translate(std::string_view arch, std::string_view nam
   if (!parts) return std::nullopt;
   const auto [stem, suffix] = *parts;
   if (block_rules(arch).empty()) return std::nullopt;
-  for (const auto& rule : kGlobal) {
+  for (const auto& rule : global_rules(arch)) {
     if (stem == (to_hf ? rule.gguf : rule.hf)) return std::string(to_hf ? rule.hf : rule.gguf) + std::string(suffix);
   }
   const auto block = split_block(stem, to_hf ? "blk." : "model.layers.");

@@ -10,7 +10,7 @@
 namespace lorag::model {
 
 // The Hugging Face key of GGUF tensor `gguf_name` in a file whose
-// `general.architecture` is `arch` ("llama", "qwen2", "gemma3", "phi3"), e.g.
+// `general.architecture` is `arch` ("llama", "qwen2", "qwen3", "gemma3", "phi3", "phi2"), e.g.
 // ("llama", "blk.3.attn_q.weight") -> "model.layers.3.self_attn.q_proj.weight".
 // The ".weight"/".bias" suffix carries over. nullopt when the table has no entry
 // (an unknown tensor, or one like `rope_freqs.weight` that is not a model weight).

@@ -11,6 +11,7 @@
 #include "model/core/log.h"
 #include "model/text/bpe_tokenizer.h"
 #include "model/text/byte_level.h"
+#include "model/text/llama_cpp_pre.h"
 #include "model/text/utf8.h"
 
 namespace lorag::model {
@@ -22,42 +23,18 @@ using nlohmann::json;
 constexpr int kTokenControl = 3;      // llama_token_type LLAMA_TOKEN_TYPE_CONTROL
 constexpr int kTokenUserDefined = 4;  // LLAMA_TOKEN_TYPE_USER_DEFINED
 
-// llama-vocab.cpp's split regexes (which equal the tokenizer.json pre-tokenizers
-// the vocabularies were trained with).
-constexpr const char* kLlama3Split =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-constexpr const char* kQwen2Split =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-
-json byte_level(bool use_regex) {
-  return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", use_regex}};
-}
-
-// The pre-tokenizer of `tokenizer.ggml.pre`, as llama-vocab.cpp's regex_exprs.
-json gpt2_pre_tokenizer(const std::string& pre, const std::string& file) {
-  static const std::set<std::string> kLlama3 = {"llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral", "dbrx",
-                                                "smaug-bpe"};
-  static const std::set<std::string> kQwen2 = {"qwen2", "deepseek-r1-qwen", "megrez"};
-  // GPT-2's regex after a single-digit split ("\\p{N}" first in llama-vocab.cpp),
-  // as SmolLM2's tokenizer.json (Digits individual_digits + ByteLevel).
-  static const std::set<std::string> kDigitsThenGpt2 = {"smollm", "starcoder", "refact", "command-r", "codeshell",
-                                                        "exaone", "minerva"};
-  auto split = [](const char* regex) {
-    return json{{"type", "Sequence"},
-                {"pretokenizers",
-                 {{{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}, {"invert", false}},
-                  byte_level(false)}}};
-  };
-  if (kLlama3.count(pre)) return split(kLlama3Split);
-  if (kQwen2.count(pre)) return split(kQwen2Split);
-  if (kDigitsThenGpt2.count(pre)) {
-    return {{"type", "Sequence"},
-            {"pretokenizers", {{{"type", "Digits"}, {"individual_digits", true}}, byte_level(true)}}};
+// The pre-tokenizer llama.cpp runs for `tokenizer.ggml.pre` (model/text/llama_cpp_pre.h).
+// llama.cpp falls back to "default" with a warning for a name it does not know;
+// lorag refuses it, since the ids would silently differ from the model's training.
+text::LlamaCppPre gpt2_pre_tokenizer(const std::string& pre, const std::string& file) {
+  auto found = text::llama_cpp_pre_tokenizer(pre);
+  if (!found) {
+    std::string names;
+    for (const auto& n : text::llama_cpp_pre_names()) names += (names.empty() ? "" : ", ") + n;
+    LORAG_FAIL(FormatError, file, ": tokenizer.ggml.pre '", pre,
+               "' is not a pre-tokenizer lorag knows (llama.cpp's names: ", names, ")");
   }
-  if (pre != "default" && pre != "gpt2" && !pre.empty()) {
-    log::warn(file, ": tokenizer.ggml.pre '", pre, "' is not known to lorag; using GPT-2's split regex");
-  }
-  return byte_level(true);
+  return *found;
 }
 
 // A byte-level vocabulary spells every byte with GPT-2's printable characters;
@@ -174,7 +151,10 @@ json gguf_tokenizer_json(const GgufFile& file) {
     model["merges"] = merges_from_scores(tokens, m.get_f32_array("tokenizer.ggml.scores"));
   }
   if (byte_level) {
-    spec["pre_tokenizer"] = gpt2_pre_tokenizer(m.get_string_or("tokenizer.ggml.pre", "default"), file.name());
+    // A file without the key predates it; llama.cpp reads those as "default".
+    const auto pre = gpt2_pre_tokenizer(m.get_string_or("tokenizer.ggml.pre", "default"), file.name());
+    spec["pre_tokenizer"] = text::llama_cpp_pre_tokenizer_json(pre);
+    model["ignore_merges"] = pre.ignore_merges;
     spec["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
   } else {
     // transformers' LlamaTokenizer (legacy=False): the "▁" prefix only at the start.

@@ -16,13 +16,15 @@ namespace lorag::model {
 // A tokenizer.json (a BPE `model`, pre-tokenizer, decoder, added tokens and,
 // when `tokenizer.ggml.add_bos_token` is set, a bos TemplateProcessing) for:
 //   - `tokenizer.ggml.model` "gpt2": byte-level BPE from tokens + merges; the
-//     split regex by `tokenizer.ggml.pre` as llama.cpp's llama-vocab.cpp picks it
-//     (gpt2/default, smollm & co. with single digits, llama-bpe, qwen2, ...).
+//     split regexes (and ignore_merges) by `tokenizer.ggml.pre` as llama.cpp's
+//     llama-vocab.cpp picks them (model/text/llama_cpp_pre.h); no key means
+//     "default", an unknown name is a FormatError naming it and the file.
 //   - "llama": sentencepiece as byte-fallback BPE with a Metaspace prefix, as
 //     transformers' LlamaTokenizer; merges from the file or rebuilt from scores.
 // Control tokens (token_type 3) become special added tokens, user-defined ones (4)
-// plain added tokens. Throws FormatError naming the file and key for a missing
-// key or another tokenizer model.
+// plain added tokens. Works on vocab-only files (tokenizer metadata, no tensors).
+// Throws FormatError naming the file and key for a missing key or another
+// tokenizer model.
 nlohmann::json gguf_tokenizer_json(const formats::GgufFile& file);
 
 // The special tokens: bos/eos/pad from `tokenizer.ggml.*_token_id` (eot and eom

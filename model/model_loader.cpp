@@ -143,6 +143,14 @@ LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
 }
 }  // namespace
 
+std::unique_ptr<text::Tokenizer> load_tokenizer_only(const fs::path& path) {
+  LORAG_CHECK(fs::exists(path), IoError, path.string(), ": not found");
+  if (is_gguf_file(path)) return load_gguf_tokenizer(formats::GgufFile::open(path));
+  LORAG_CHECK(fs::is_directory(path), UsageError, path.string(),
+              ": expected a .gguf file or a folder with tokenizer.json or tokenizer.model");
+  return text::load_tokenizer(path);
+}
+
 LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
   Timer timer;
   LORAG_CHECK(fs::exists(path), IoError, path.string(), ": model not found");

@@ -55,6 +55,13 @@ bool is_gguf_file(const std::filesystem::path& path);
 // naming the file, field or tensor at fault.
 LoadedModel load_model(const std::filesystem::path& path, const LoadOptions& options);
 
+// The tokenizer of `path` alone, without reading any weights: a GGUF file (a
+// vocab-only one too: tokenizer metadata, no tensors) or a folder holding
+// tokenizer.json or tokenizer.model (config.json and weights may be absent).
+// Throws IoError when `path` does not exist, FormatError naming the file and key
+// or field when the tokenizer is malformed or of an unsupported kind.
+std::unique_ptr<text::Tokenizer> load_tokenizer_only(const std::filesystem::path& path);
+
 // Reads the chat template string from `dir`/tokenizer_config.json (or
 // chat_template.jinja); empty when there is none.
 std::string read_chat_template_source(const std::filesystem::path& dir);

@@ -9,8 +9,9 @@ namespace lorag::model {
 
 Activation activation_from_name(const std::string& name) {
   if (name == "silu") return Activation::kSilu;
-  if (name == "gelu_pytorch_tanh") return Activation::kGeluTanh;
-  LORAG_FAIL(ConfigError, "activation '", name, "' is not supported (supported: silu, gelu_pytorch_tanh)");
+  // transformers' NewGELUActivation (Phi's "gelu_new") is the same tanh formula written out in Python.
+  if (name == "gelu_pytorch_tanh" || name == "gelu_new") return Activation::kGeluTanh;
+  LORAG_FAIL(ConfigError, "activation '", name, "' is not supported (supported: silu, gelu_pytorch_tanh, gelu_new)");
 }
 
 torch::Tensor activate(const torch::Tensor& x, Activation activation) {

@@ -16,7 +16,7 @@ namespace lorag::model {
 // The MLP activations transformers' ACT2FN names that lorag runs.
 enum class Activation { kSilu, kGeluTanh };
 
-// "silu" → kSilu, "gelu_pytorch_tanh" → kGeluTanh; ConfigError naming `name` otherwise.
+// "silu" → kSilu, "gelu_pytorch_tanh" and "gelu_new" → kGeluTanh; ConfigError naming `name` otherwise.
 Activation activation_from_name(const std::string& name);
 // Elementwise activation in x's dtype.
 torch::Tensor activate(const torch::Tensor& x, Activation activation);

@@ -75,7 +75,8 @@ const AddedToken* AddedVocabulary::find_content(std::string_view content) const 
   return it == by_content_.end() ? nullptr : &tokens_[it->second];
 }
 
-std::vector<TextSegment> AddedVocabulary::split(std::string_view text, bool normalized, bool offset0) const {
+std::vector<TextSegment> AddedVocabulary::split(std::string_view text, bool normalized, bool offset0,
+                                                bool parse_special) const {
   std::vector<TextSegment> out;
   std::size_t done = 0;  // end of the last emitted segment
   std::size_t pos = 0;
@@ -83,6 +84,7 @@ std::vector<TextSegment> AddedVocabulary::split(std::string_view text, bool norm
     const AddedToken* hit = nullptr;
     for (std::size_t i : by_first_byte_[static_cast<unsigned char>(text[pos])]) {
       const AddedToken& t = tokens_[i];
+      if (t.special && !parse_special) continue;
       if (t.normalized == normalized && text.compare(pos, t.content.size(), t.content) == 0) {
         hit = &t;
         break;  // buckets are sorted longest first

@@ -38,7 +38,10 @@ class AddedVocabulary {
 
   // Splits `text` on the tokens whose `normalized` flag equals `normalized`.
   // Segments view into `text`; `offset0` says whether `text` starts the input.
-  std::vector<TextSegment> split(std::string_view text, bool normalized, bool offset0) const;
+  // Without `parse_special`, special tokens are not matched (they stay text), as
+  // `tokenizers`' `encode_special_tokens = True`.
+  std::vector<TextSegment> split(std::string_view text, bool normalized, bool offset0,
+                                 bool parse_special = true) const;
 
   const AddedToken* find_id(int64_t id) const;
   const AddedToken* find_content(std::string_view content) const;

@@ -72,10 +72,11 @@ void BpeTokenizer::read_post_processor(const nlohmann::json& spec, const JsonPla
   }
 }
 
-void BpeTokenizer::encode_plain(std::string_view text, bool at_start, std::vector<int64_t>& out) const {
+void BpeTokenizer::encode_plain(std::string_view text, bool at_start, bool parse_special,
+                                std::vector<int64_t>& out) const {
   const std::string normalized = normalizer_->apply(std::string(text));
   std::vector<TextSegment> segments;
-  if (added_.has_normalized()) segments = added_.split(normalized, true, at_start);
+  if (added_.has_normalized()) segments = added_.split(normalized, true, at_start, parse_special);
   else if (!normalized.empty()) segments.push_back({normalized, -1, at_start});
   for (const TextSegment& seg : segments) {
     if (seg.id >= 0) {
@@ -88,7 +89,7 @@ void BpeTokenizer::encode_plain(std::string_view text, bool at_start, std::vecto
   }
 }
 
-std::vector<int64_t> BpeTokenizer::encode(std::string_view text, bool add_special) const {
+std::vector<int64_t> BpeTokenizer::encode_with(std::string_view text, bool add_special, bool parse_special) const {
   // `tokenizers` only takes Rust strings; repair bad UTF-8 the way Python would
   // have refused it, so the regexes see valid input.
   std::string repaired;
@@ -98,9 +99,9 @@ std::vector<int64_t> BpeTokenizer::encode(std::string_view text, bool add_specia
   }
   std::vector<int64_t> ids;
   if (add_special && special_.add_bos && special_.bos_id >= 0) ids.push_back(special_.bos_id);
-  for (const TextSegment& seg : added_.split(text, false, true)) {
+  for (const TextSegment& seg : added_.split(text, false, true, parse_special)) {
     if (seg.id >= 0) ids.push_back(seg.id);
-    else encode_plain(seg.text, seg.at_start, ids);
+    else encode_plain(seg.text, seg.at_start, parse_special, ids);
   }
   if (add_special && special_.add_eos && !special_.eos_ids.empty()) {
     const int64_t eos = special_.eos_token.empty() ? special_.eos_ids.front()

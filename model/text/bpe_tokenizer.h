@@ -37,7 +37,12 @@ class BpeTokenizer final : public Tokenizer {
   int64_t template_eos_id() const { return template_eos_; }
   const AddedVocabulary& added_tokens() const { return added_; }
 
-  std::vector<int64_t> encode(std::string_view text, bool add_special) const override;
+  std::vector<int64_t> encode(std::string_view text, bool add_special) const override {
+    return encode_with(text, add_special, true);
+  }
+  std::vector<int64_t> encode_literal(std::string_view text, bool add_special) const override {
+    return encode_with(text, add_special, false);
+  }
   std::string decode(const std::vector<int64_t>& ids, bool skip_special) const override;
   std::string decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const override;
   int64_t vocab_size() const override;
@@ -50,7 +55,8 @@ class BpeTokenizer final : public Tokenizer {
  private:
   void read_added_tokens(const nlohmann::json& list, const JsonPlace& place);
   void read_post_processor(const nlohmann::json& spec, const JsonPlace& place);
-  void encode_plain(std::string_view text, bool at_start, std::vector<int64_t>& out) const;
+  std::vector<int64_t> encode_with(std::string_view text, bool add_special, bool parse_special) const;
+  void encode_plain(std::string_view text, bool at_start, bool parse_special, std::vector<int64_t>& out) const;
   std::vector<std::string> tokens_of(const std::vector<int64_t>& ids, bool skip_special) const;
 
   std::unique_ptr<Normalizer> normalizer_;

@@ -18,12 +18,12 @@ struct KindName {
   ChatTemplateKind kind;
   const char* name;
 };
-constexpr std::array<KindName, 9> kNames{{
+constexpr std::array<KindName, 10> kNames{{
     {ChatTemplateKind::kChatML, "chatml"},   {ChatTemplateKind::kLlama2, "llama2"},
     {ChatTemplateKind::kLlama3, "llama3"},   {ChatTemplateKind::kMistral, "mistral"},
     {ChatTemplateKind::kMistralV3, "mistral-v3"}, {ChatTemplateKind::kZephyr, "zephyr"},
     {ChatTemplateKind::kGemma, "gemma"},     {ChatTemplateKind::kPhi3, "phi3"},
-    {ChatTemplateKind::kRaw, "raw"},
+    {ChatTemplateKind::kQwen3, "qwen3"},     {ChatTemplateKind::kRaw, "raw"},
 }};
 
 std::string known_names() {
@@ -75,6 +75,8 @@ ChatTemplate ChatTemplate::from_name(const std::string& name) {
 }
 
 ChatTemplate ChatTemplate::detect(const std::string& src) {
+  // Qwen3 (and other ChatML reasoning models) split assistant turns at </think>.
+  if (has(src, "<|im_start|>") && has(src, "</think>")) return ChatTemplate(ChatTemplateKind::kQwen3, "");
   if (has(src, "<|im_start|>")) return ChatTemplate(ChatTemplateKind::kChatML, extract_default_system(src));
   if (has(src, "<|start_header_id|>")) {
     if (has(src, "Cutting Knowledge Date")) {
@@ -130,7 +132,8 @@ std::optional<ChatTemplate> ChatTemplate::from_model_dir(const std::filesystem::
 
 std::vector<std::string> ChatTemplate::chat_stop_strings(ChatTemplateKind kind) {
   switch (kind) {
-    case ChatTemplateKind::kChatML: return {"<|im_end|>", "<|endoftext|>"};
+    case ChatTemplateKind::kChatML:
+    case ChatTemplateKind::kQwen3: return {"<|im_end|>", "<|endoftext|>"};
     case ChatTemplateKind::kLlama3: return {"<|eot_id|>", "<|end_of_text|>"};
     case ChatTemplateKind::kGemma: return {"<end_of_turn>", "<eos>"};
     case ChatTemplateKind::kPhi3: return {"<|end|>", "<|endoftext|>"};
@@ -141,6 +144,29 @@ std::vector<std::string> ChatTemplate::chat_stop_strings(ChatTemplateKind kind) 
     case ChatTemplateKind::kRaw: return {};
   }
   return {};
+}
+
+std::string strip_thinking(std::string_view text) {
+  std::string out;
+  std::size_t pos = 0;
+  const auto first_open = text.find("<think>"), first_close = text.find("</think>");
+  if (first_close != std::string_view::npos && (first_open == std::string_view::npos || first_close < first_open)) {
+    pos = first_close + 8;  // the opening tag was part of the prompt
+    while (pos < text.size() && text[pos] == '\n') ++pos;
+  }
+  while (pos < text.size()) {
+    const auto open = text.find("<think>", pos);
+    if (open == std::string_view::npos) {
+      out.append(text.substr(pos));
+      break;
+    }
+    out.append(text.substr(pos, open - pos));
+    const auto close = text.find("</think>", open);
+    if (close == std::string_view::npos) break;  // still thinking when generation stopped
+    pos = close + 8;
+    while (pos < text.size() && text[pos] == '\n') ++pos;
+  }
+  return out;
 }
 
 }  // namespace lorag::text

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ enum class ChatTemplateKind {
   kZephyr,     // Zephyr / TinyLlama-Chat: <|user|>\n...</s>
   kGemma,      // Gemma 1-3: <start_of_turn>user\n...<end_of_turn>; system prepended to the first user turn
   kPhi3,       // Phi-3 instruct: <|user|>\n...<|end|>
+  kQwen3,      // Qwen3: ChatML with <think>...</think> reasoning blocks in assistant turns
   kRaw,        // no template: the message contents concatenated
 };
 
@@ -39,7 +41,7 @@ class ChatTemplate {
   // conversation has no system message. Throws ConfigError listing the known
   // families when nothing matches.
   static ChatTemplate detect(const std::string& jinja_source);
-  // "chatml" | "llama2" | "llama3" | "mistral" | "mistral-v3" | "zephyr" | "gemma" | "phi3" | "raw".
+  // "chatml" | "llama2" | "llama3" | "mistral" | "mistral-v3" | "zephyr" | "gemma" | "phi3" | "qwen3" | "raw".
   // Throws ConfigError listing the allowed names.
   static ChatTemplate from_name(const std::string& name);
   // The template of a tokenizer_config.json `chat_template` value: a string, or a
@@ -73,5 +75,12 @@ class ChatTemplate {
   ChatTemplateKind kind_;
   std::string default_system_;
 };
+
+// The answer a reasoning model (Qwen3, DeepSeek-R1 distills) shows: `text` with
+// every "<think>...</think>" block and the newlines after it removed; an
+// unterminated "<think>" (generation stopped while thinking) drops the rest.
+// A "</think>" with no opening tag (the template put "<think>" in the prompt)
+// drops everything before it. Pure.
+std::string strip_thinking(std::string_view text);
 
 }  // namespace lorag::text

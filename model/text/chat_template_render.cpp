@@ -69,6 +69,54 @@ std::string chatml(const Messages& m, bool gen, const std::string& default_syste
   return out;
 }
 
+// Python's str.lstrip/rstrip('\n').
+std::string strip_newlines(std::string s, bool left, bool right) {
+  if (right) while (!s.empty() && s.back() == '\n') s.pop_back();
+  if (left) s.erase(0, s.find_first_not_of('\n') == std::string::npos ? s.size() : s.find_first_not_of('\n'));
+  return s;
+}
+
+// Qwen3's template: ChatML, with an assistant turn's "<think>...</think>" split
+// off; it is kept (re-rendered) only for turns after the last user query, and
+// the final assistant turn always carries a (possibly empty) think block.
+std::string qwen3(const Messages& m, bool gen) {
+  std::string out;
+  if (!m.empty() && m[0].role == "system") out += "<|im_start|>system\n" + m[0].content + "<|im_end|>\n";
+  std::size_t last_query = m.empty() ? 0 : m.size() - 1;
+  for (std::size_t i = m.size(); i-- > 0;) {
+    const auto& c = m[i].content;
+    const bool tool_response = c.starts_with("<tool_response>") && c.ends_with("</tool_response>");
+    if (m[i].role == "user" && !tool_response) {
+      last_query = i;
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const auto& msg = m[i];
+    if (msg.role == "user" || (msg.role == "system" && i > 0)) {
+      out += "<|im_start|>" + msg.role + "\n" + msg.content + "<|im_end|>\n";
+    } else if (msg.role == "assistant") {
+      std::string content = msg.content, reasoning;
+      if (const auto close = content.find("</think>"); close != std::string::npos) {
+        std::string before = strip_newlines(content.substr(0, close), false, true);
+        if (const auto open = before.rfind("<think>"); open != std::string::npos) before = before.substr(open + 7);
+        reasoning = strip_newlines(before, true, false);
+        content = strip_newlines(content.substr(content.rfind("</think>") + 8), true, false);
+      }
+      out += "<|im_start|>assistant\n";
+      if (i > last_query && (i + 1 == m.size() || !reasoning.empty())) {
+        out += "<think>\n" + strip_newlines(reasoning, true, true) + "\n</think>\n\n" +
+               strip_newlines(content, true, false);
+      } else {
+        out += content;
+      }
+      out += "<|im_end|>\n";
+    }
+  }
+  if (gen) out += "<|im_start|>assistant\n";
+  return out;
+}
+
 std::string llama2(const Messages& m, const SpecialTokens& sp) {
   const Split s = split_system(m);
   check_alternating(s.rest, "llama2");
@@ -173,6 +221,7 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
     case ChatTemplateKind::kZephyr: return zephyr(messages, add_generation_prompt, special);
     case ChatTemplateKind::kGemma: return gemma(messages, add_generation_prompt, special);
     case ChatTemplateKind::kPhi3: return phi3(messages, add_generation_prompt, special);
+    case ChatTemplateKind::kQwen3: return qwen3(messages, add_generation_prompt);
     case ChatTemplateKind::kRaw: break;
   }
   std::string out;

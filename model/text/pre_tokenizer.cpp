@@ -144,7 +144,8 @@ void PreTokenizer::split_ranges(const PreToken& piece, const std::vector<std::pa
 void PreTokenizer::apply(const Step& step, PreToken piece, std::vector<PreToken>& out) const {
   switch (step.kind) {
     case Kind::kSplit: {
-      auto ranges = step.regex ? step.regex->find_all(piece.text) : literal_ranges(piece.text, step.literal);
+      auto ranges = step.regex ? step.regex->find_all(piece.text, /*keep_empty=*/true)
+                               : literal_ranges(piece.text, step.literal);
       split_ranges(piece, ranges, step.behavior, step.invert, out);
       break;
     }

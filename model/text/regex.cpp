@@ -26,7 +26,7 @@ Regex::Regex(const std::string& pattern, const std::string& where) {
 
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
-std::vector<std::pair<std::size_t, std::size_t>> Regex::find_all(std::string_view text) const {
+std::vector<std::pair<std::size_t, std::size_t>> Regex::find_all(std::string_view text, bool keep_empty) const {
   auto* code = static_cast<pcre2_code*>(code_);
   // Match data is per call so one compiled regex serves many threads.
   pcre2_match_data* data = pcre2_match_data_create_from_pattern(code, nullptr);
@@ -40,6 +40,7 @@ std::vector<std::pair<std::size_t, std::size_t>> Regex::find_all(std::string_vie
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data);
     std::size_t b = ov[0], e = ov[1];
     if (e == b) {
+      if (keep_empty && b > 0 && b < text.size()) out.emplace_back(b, e);
       // Empty match: step over one whole character so the next search starts on a boundary.
       std::size_t next = b + 1;
       while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;

@@ -23,8 +23,10 @@ class Regex {
   Regex& operator=(const Regex&) = delete;
 
   // Byte ranges [begin, end) of the successive non-overlapping matches in
-  // `text` (valid UTF-8). Empty matches are skipped.
-  std::vector<std::pair<std::size_t, std::size_t>> find_all(std::string_view text) const;
+  // `text` (valid UTF-8). Empty matches are skipped unless `keep_empty`, which
+  // `tokenizers`' Split needs: an empty match still splits the text there (a
+  // lookahead-only pattern such as superbpe's `(?=(\d{3})+(?!\d))`).
+  std::vector<std::pair<std::size_t, std::size_t>> find_all(std::string_view text, bool keep_empty = false) const;
 
  private:
   void* code_ = nullptr;  // pcre2_code_8*

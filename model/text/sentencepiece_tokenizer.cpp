@@ -60,7 +60,8 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::
   return tok;
 }
 
-std::vector<int64_t> SentencePieceTokenizer::encode(std::string_view text, bool add_special) const {
+std::vector<int64_t> SentencePieceTokenizer::encode_with(std::string_view text, bool add_special,
+                                                         bool parse_special) const {
   std::string repaired;
   if (!utf8::is_valid(text)) {
     repaired = utf8::repair(text);
@@ -69,7 +70,7 @@ std::vector<int64_t> SentencePieceTokenizer::encode(std::string_view text, bool 
   std::vector<int64_t> ids;
   if (add_special && special_.add_bos && special_.bos_id >= 0) ids.push_back(special_.bos_id);
   std::vector<int> piece_ids;
-  for (const TextSegment& seg : added_.split(text, false, true)) {
+  for (const TextSegment& seg : added_.split(text, false, true, parse_special)) {
     if (seg.id >= 0) {
       ids.push_back(seg.id);
       continue;

@@ -45,7 +45,12 @@ class SentencePieceTokenizer final : public Tokenizer {
   void add_token(AddedToken token) { added_.add(std::move(token)); }
   void set_special_tokens(SpecialTokens tokens) { special_ = std::move(tokens); }
 
-  std::vector<int64_t> encode(std::string_view text, bool add_special) const override;
+  std::vector<int64_t> encode(std::string_view text, bool add_special) const override {
+    return encode_with(text, add_special, true);
+  }
+  std::vector<int64_t> encode_literal(std::string_view text, bool add_special) const override {
+    return encode_with(text, add_special, false);
+  }
   std::string decode(const std::vector<int64_t>& ids, bool skip_special) const override;
   std::string decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const override;
   int64_t vocab_size() const override;
@@ -56,6 +61,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::string kind() const override { return "sentencepiece"; }
 
  private:
+  std::vector<int64_t> encode_with(std::string_view text, bool add_special, bool parse_special) const;
   SentencePieceTokenizer() = default;
   std::vector<std::string> tokens_of(const std::vector<int64_t>& ids, bool skip_special) const;
 

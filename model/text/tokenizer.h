@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/core/error.h"
+
 namespace lorag::text {
 
 // Token ids the generator and chat templates need. Ids are -1 when the model has none.
@@ -34,6 +36,15 @@ class Tokenizer {
   // become their single ids, as transformers does. `add_special` prepends/appends
   // bos/eos as the tokenizer's config says (transformers' add_special_tokens).
   virtual std::vector<int64_t> encode(std::string_view text, bool add_special) const = 0;
+
+  // encode, except that special tokens written in `text` stay plain text and are
+  // split like any other (`tokenizers`' encode_special_tokens = True, llama.cpp's
+  // parse_special = false); non-special added tokens still match. The default
+  // throws UsageError for tokenizers that cannot do this.
+  virtual std::vector<int64_t> encode_literal(std::string_view text, bool add_special) const {
+    (void)text, (void)add_special;
+    throw UsageError("this tokenizer always parses special tokens written in the text");
+  }
 
   // Ids to text, as transformers' decode(ids, skip_special_tokens=skip_special):
   // invalid UTF-8 becomes U+FFFD.

@@ -81,7 +81,8 @@ TEST_P(GeneratorParity, GreedyMatchesTransformersForLeftPaddedBatch) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GeneratorParity,
                          ::testing::Values("llama", "llama_tied", "llama_rope_dynamic", "mistral", "qwen2",
-                                           "gemma3", "gemma3_softcap", "phi3", "phi3_longrope", "phi3_longrope_partial"),
+                                           "gemma3", "gemma3_softcap", "phi3", "phi3_longrope", "phi3_longrope_partial",
+                                           "qwen3", "qwen3_tied", "phi"),
                          [](const auto& info) { return info.param; });
 
 TEST(Generator, GreedyIsDeterministic) {

@@ -64,7 +64,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, CausalLMParity,
                          ::testing::Values("llama", "llama_tied", "llama_bias", "llama_headdim",
                                            "llama_rope_linear", "llama_rope_dynamic", "llama_rope_llama3",
                                            "llama_sharded", "mistral", "qwen2", "gemma3", "gemma3_softcap",
-                                           "phi3", "phi3_longrope", "phi3_longrope_partial"),
+                                           "phi3", "phi3_longrope", "phi3_longrope_partial", "qwen3", "qwen3_tied",
+                                           "phi"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

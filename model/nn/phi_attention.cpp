@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/nn/phi_attention.h"
+
+#include <torch/torch.h>
+
+#include "model/nn/cached_attention.h"
+#include "model/nn/rotary_embedding.h"
+
+namespace lorag::model {
+
+PhiAttentionImpl::PhiAttentionImpl(const ModelConfig& c, int64_t layer_index, const torch::TensorOptions& options)
+    : layer_index_(layer_index),
+      heads_(c.num_attention_heads),
+      kv_heads_(c.num_key_value_heads),
+      head_dim_(c.head_dim()),
+      scale_(c.attention_scale()) {
+  // PhiAttention hard-codes bias=True on all four projections.
+  q_proj = register_module("q_proj", LoraLinear(c.hidden_size, heads_ * head_dim_, true, options));
+  k_proj = register_module("k_proj", LoraLinear(c.hidden_size, kv_heads_ * head_dim_, true, options));
+  v_proj = register_module("v_proj", LoraLinear(c.hidden_size, kv_heads_ * head_dim_, true, options));
+  dense = register_module("dense", LoraLinear(heads_ * head_dim_, c.hidden_size, true, options));
+}
+
+torch::Tensor PhiAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                        const AttentionMask& mask, KvCache* cache) {
+  const int64_t B = x.size(0), T = x.size(1);
+  auto q = q_proj(x).view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
+  auto k = k_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
+  auto v = v_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
+  // apply_rotary turns only the first Dr = cos.size(-1) dimensions, as PhiAttention's query_rot/query_pass.
+  q = apply_rotary(q, cos, sin);
+  k = apply_rotary(k, cos, sin);
+  auto out = cached_attention(q, k, v, mask, cache, layer_index_, scale_);  // [B, T, H*D]
+  return dense(out);
+}
+
+}  // namespace lorag::model
