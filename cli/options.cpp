@@ -49,6 +49,18 @@ po::options_description generation_options(infer::GenerateConfig& c) {
   return d;
 }
 
+po::options_description generation_options(infer::GenerateConfig& c, infer::EngineConfig& e) {
+  auto d = generation_options(c);
+  d.add_options()
+      ("parallel", po::value(&e.parallel)->default_value(e.parallel),
+       "requests decoded together (engine slots); --input: default --batch-size")
+      ("ctx-size", po::value(&e.ctx_size)->default_value(e.ctx_size),
+       "tokens per slot, prompt + output; 0 = just enough for the prompts (at most the model's context)")
+      ("prefill-chunk", po::value(&e.prefill_chunk)->default_value(e.prefill_chunk),
+       "prompt tokens run per engine step, so long prompts do not stall running streams");
+  return d;
+}
+
 namespace {
 // Turns a --config JSON object into "--key=value" arguments.
 std::vector<std::string> config_as_args(const fs::path& path) {

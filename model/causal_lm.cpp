@@ -38,6 +38,21 @@ struct KindInputs {
   AttentionMask mask;
   bool used = false;
 };
+
+// cos/sin [B, T, Dr] for `positions`. Rows of the engine's per-row cache are
+// separate sequences: under dynamic/longrope scaling each gets the frequencies
+// of its own length, as when it runs alone (the engine's batch invariance).
+std::pair<torch::Tensor, torch::Tensor> rotary_tables(RotaryEmbedding& rotary, const torch::Tensor& positions,
+                                                      torch::ScalarType dtype, bool per_row) {
+  if (!per_row || !rotary.length_dependent() || positions.size(0) == 1) return rotary.cos_sin(positions, dtype);
+  std::vector<torch::Tensor> cos, sin;
+  for (int64_t b = 0; b < positions.size(0); ++b) {
+    auto [c, s] = rotary.cos_sin(positions.narrow(0, b, 1), dtype);  // [1, T, Dr]
+    cos.push_back(c);
+    sin.push_back(s);
+  }
+  return {torch::cat(cos), torch::cat(sin)};  // [B, T, Dr]
+}
 }  // namespace
 
 DecoderStackImpl::DecoderStackImpl(const ModelConfig& c, const torch::TensorOptions& options) {
@@ -65,7 +80,9 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
   const int64_t B = in.input_ids.size(0), T = in.input_ids.size(1);
   const int64_t past = in.cache ? in.cache->length() : 0;
   auto positions = in.positions;
-  if (!positions.defined()) {
+  if (!positions.defined() && in.cache && in.cache->per_row()) {
+    positions = in.cache->row_lengths().unsqueeze(1) + torch::arange(T, in.input_ids.options());  // [B, T]
+  } else if (!positions.defined()) {
     positions = torch::arange(past, past + T, in.input_ids.options()).unsqueeze(0).expand({B, T});
   }
   // The embedding matrix may be a view updated in place by the loader, so read it each time.
@@ -80,8 +97,12 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
     auto& k = kinds[static_cast<size_t>(kind)];
     if (k.used) continue;
     const bool sliding = kind == AttentionKind::kSliding;
-    std::tie(k.cos, k.sin) = (sliding ? local_rotary_ : rotary_).cos_sin(positions, h.scalar_type());
-    k.mask = make_attention_mask(past, T, in.key_valid, sliding ? config_.sliding_window : 0, h.device());
+    const int64_t window = sliding ? config_.sliding_window : 0;
+    std::tie(k.cos, k.sin) = rotary_tables(sliding ? local_rotary_ : rotary_, positions, h.scalar_type(),
+                                           in.cache && in.cache->per_row());
+    k.mask = in.cache && in.cache->per_row()
+                 ? make_row_attention_mask(in.cache->row_lengths(), T, in.cache->key_length(), window)
+                 : make_attention_mask(past, T, in.key_valid, window, h.device());
     k.used = true;
   }
   for (size_t i = 0; i < model->layers->size(); ++i) {
