@@ -73,7 +73,6 @@ Engine::Engine(model::CausalLM net, std::shared_ptr<const text::Tokenizer> token
   length_dependent_rope_ = rope.type == "dynamic" || rope.type == "longrope";
   if (rope.type == "longrope") longrope_original_ = rope.original_max_position_embeddings;
   const auto options = torch::TensorOptions().dtype(net_->dtype()).device(net_->device());
-  // Zeroed: a row attends over stale entries with zero weight, and 0 * NaN garbage would still be NaN.
   cache_ = std::make_unique<model::KvCache>(mc, config_.parallel, config_.ctx_size + 1, options);
   slots_.resize(config_.parallel);
   if (config_.cuda_graphs && DecodeGraphs::supported(net_)) graphs_ = std::make_unique<DecodeGraphs>();
@@ -166,12 +165,13 @@ void Engine::apply_cancellations() {
   }
 }
 
-int64_t Engine::pick_slot(const std::vector<int64_t>& prompt) const {
+int64_t Engine::pick_slot(const std::vector<int64_t>& prompt, const std::string& adapter) const {
   int64_t best = -1;
   size_t best_shared = 0;
   for (size_t s = 0; s < slots_.size(); ++s) {
     if (slots_[s].state != Slot::State::kFree) continue;
-    const size_t shared = config_.prefix_reuse ? common_prefix(slots_[s].cached, prompt) : 0;
+    const bool same_adapter = slots_[s].cached_adapter == adapter;
+    const size_t shared = config_.prefix_reuse && same_adapter ? common_prefix(slots_[s].cached, prompt) : 0;
     if (best < 0 || shared > best_shared) {
       best = s;
       best_shared = shared;
@@ -217,21 +217,23 @@ void Engine::admit() {
       ++step_stats_.requests;
       continue;
     }
-    const int64_t s = pick_slot(p.request.prompt);
+    const int64_t s = pick_slot(p.request.prompt, adapter);
     auto& slot = slots_[s];
     const auto& prompt = p.request.prompt;
+    // Keys/values depend on the adapter: reuse only what the same adapter computed.
     // Keep at least one prompt token to run: its logits give the first output token.
-    const bool reuse = config_.prefix_reuse && !length_dependent_rope_;
+    const bool reuse = config_.prefix_reuse && !length_dependent_rope_ && slot.cached_adapter == adapter;
     const size_t reused = reuse ? std::min(common_prefix(slot.cached, prompt), prompt.size() - 1) : 0;
     slot.cached.resize(reused);
+    slot.cached_adapter = adapter;
     slot.to_prefill.assign(prompt.begin() + reused, prompt.end());
     slot.next_token = -1;
     slot.state = Slot::State::kPrefill;
-    slot.active = std::make_unique<ActiveRequest>(std::move(p), *tokenizer_, vocab);
-    slot.active->result.reused_tokens = reused;
-    slot.active->result.queue_seconds = seconds_since(slot.active->submitted);
     step_stats_.prompt_tokens += prompt.size();
     step_stats_.reused_tokens += reused;
+    slot.active = std::make_unique<ActiveRequest>(std::move(p), *tokenizer_, vocab);  // `prompt` moves with it
+    slot.active->result.reused_tokens = reused;
+    slot.active->result.queue_seconds = seconds_since(slot.active->submitted);
   }
 }
 

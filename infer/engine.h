@@ -88,7 +88,7 @@ class Engine {
 
  private:
   void admit();
-  int64_t pick_slot(const std::vector<int64_t>& prompt) const;
+  int64_t pick_slot(const std::vector<int64_t>& prompt, const std::string& adapter) const;
   bool prefill(int64_t budget);
   void decode();
   void prefill_chunk(int64_t slot, int64_t tokens);

@@ -59,6 +59,7 @@ struct Slot {
   // Tokens whose keys/values sit at positions [0, cached.size()) of this slot's
   // cache row: the prefix a later request may reuse.
   std::vector<int64_t> cached;
+  std::string cached_adapter;       // the adapter those keys/values were computed with
   std::vector<int64_t> to_prefill;  // tokens still to run through the model before sampling
   int64_t next_token = -1;          // sampled, not yet fed (kDecode)
   std::unique_ptr<ActiveRequest> active;

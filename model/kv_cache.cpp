@@ -12,9 +12,11 @@ KvCache::KvCache(const ModelConfig& config, int64_t batch, int64_t capacity, con
   LORAG_CHECK(batch > 0 && capacity > 0, ShapeError, "kv cache needs batch > 0 and capacity > 0, got batch ",
               batch, " capacity ", capacity);
   const std::vector<int64_t> shape = {batch, config.num_key_value_heads, capacity, config.head_dim()};
+  // Zeroed: per-row mode attends over stale entries with zero weight, and 0 x a
+  // NaN bit pattern left by torch::empty would still be NaN.
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
-    keys_.push_back(torch::empty(shape, options));
-    values_.push_back(torch::empty(shape, options));
+    keys_.push_back(torch::zeros(shape, options));
+    values_.push_back(torch::zeros(shape, options));
   }
 }
 
