@@ -15,6 +15,7 @@ namespace lorag::cli {
 
 int run_bench(const Args& args) {
   if (!args.empty() && args[0] == "retrieve") return run_bench_retrieve(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "engine") return run_bench_engine(Args(args.begin() + 1, args.end()));
   std::string what;
   ModelOptions model;
   infer::GenerateConfig generation;
@@ -22,7 +23,7 @@ int run_bench(const Args& args) {
   AdapterOptions adapter;
   po::options_description b("Benchmark");
   b.add_options()
-      ("what", po::value(&what)->value_name("generate"), "what to measure: generate, or retrieve (its own flags)")
+      ("what", po::value(&what)->value_name("generate"), "what to measure: generate, or retrieve / engine (their own flags)")
       ("prompt-tokens", po::value(&bench.prompt_tokens)->default_value(bench.prompt_tokens), "tokens per prompt")
       ("new-tokens", po::value(&bench.new_tokens)->default_value(bench.new_tokens), "tokens generated per prompt")
       ("batch", po::value(&bench.batch)->default_value(bench.batch), "prompts generated together")

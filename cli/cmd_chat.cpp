@@ -2,6 +2,7 @@
 // `lorag chat`: a multi-turn conversation on stdin/stdout.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/adapter_options.h"
@@ -35,15 +36,20 @@ void switch_adapter(ModelSession& session, const std::string& name) {
   log::info("adapter: ", session.adapters ? session.adapters->active() : std::string(adapters::kBaseAdapter));
 }
 
+// Tokens of the conversation's slot when --ctx-size is 0 (llama.cpp's default),
+// within the model's context.
+constexpr int64_t kChatContext = 4096;
+
 }  // namespace
 
 int run_chat(const Args& args) {
   ModelOptions model;
   infer::GenerateConfig config = chat_defaults();
+  infer::EngineConfig engine_config;
   AdapterOptions adapter;
   bool strip = false;
   po::options_description all;
-  all.add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config));
+  all.add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config, engine_config));
   all.add_options()("strip-thinking", po::bool_switch(&strip),
                     "leave <think>...</think> reasoning out of the shown answers (printed when complete)");
   po::variables_map vm;
@@ -53,10 +59,17 @@ int run_chat(const Args& args) {
     return 0;
   }
   config.validate();
+  engine_config.validate();
   validate_adapter_options(adapter);
   auto session = open_session(model);
   load_adapters(session, adapter);
   config.stop_token_ids = session.formatter->end_of_turn_ids();
+  // One slot for the whole conversation: each turn reuses the keys/values of the
+  // earlier ones and only runs its new tokens.
+  const int64_t context = std::min<int64_t>(session.model.config.context_length(),
+                                engine_config.ctx_size > 0 ? engine_config.ctx_size : kChatContext);
+  engine_config.ctx_size = context;
+  auto engine = infer::make_engine(session, engine_config, 1, 0);
   const bool interactive = ::isatty(STDIN_FILENO);
   std::vector<text::ChatMessage> history;
   if (!model.system.empty()) history.push_back({"system", model.system});
@@ -79,19 +92,36 @@ int run_chat(const Args& args) {
     history.push_back({"user", line});
     auto ids = session.formatter->encode_chat(history);
     // Forget the oldest turns (never the system prompt) once the context would overflow.
-    const auto context = session.model.config.context_length();
     while (static_cast<int64_t>(ids.size()) + config.max_new_tokens > context && history.size() > base + 1) {
       history.erase(history.begin() + base, history.begin() + std::min(history.size() - 1, base + 2));
       ids = session.formatter->encode_chat(history);
       log::warn("conversation too long for the context: dropped the oldest turn");
     }
-    auto results = session.generator->generate({ids}, config, [&](size_t, const std::string& text) {
-      if (!strip) std::cout << text << std::flush;
-    });
-    if (strip) std::cout << text::strip_thinking(results[0].text);
+    LORAG_CHECK(static_cast<int64_t>(ids.size()) < context, UsageError, "message of ", ids.size(),
+                " tokens does not fit the context of ", context, " tokens (hint: raise --ctx-size)");
+    const auto before = engine->stats();
+    auto submitted = engine->submit(
+        {.prompt = ids,
+         .config = config,
+         .adapter = session.adapters ? session.adapters->active() : std::string(adapters::kBaseAdapter),
+         .on_token = [&](const infer::StreamChunk& chunk) {
+           if (!strip) std::cout << chunk.text << std::flush;
+           return infer::StreamAction::kContinue;
+         }});
+    engine->run_until_idle();
+    auto result = submitted.result.get();
+    LORAG_CHECK(result.finish_reason != "error", Error, result.error);
+    if (strip) std::cout << text::strip_thinking(result.text);
     std::cout << std::endl;
-    history.push_back({"assistant", results[0].text});
-    if (interactive) report_speed(session, session.generator->last_stats());
+    history.push_back({"assistant", result.text});
+    if (interactive) {
+      const auto after = engine->stats();
+      log::info("reused ", result.reused_tokens, " of ", result.prompt_tokens, " prompt tokens");
+      report_speed(session, {.prompt_tokens = result.prompt_tokens - result.reused_tokens,
+                             .generated_tokens = result.completion_tokens,
+                             .prefill_seconds = after.prefill_seconds - before.prefill_seconds,
+                             .decode_seconds = after.decode_seconds - before.decode_seconds});
+    }
   }
   return 0;
 }

@@ -2,7 +2,10 @@
 // `lorag generate`: one prompt streamed to stdout, or a JSONL batch to JSONL.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -25,21 +28,21 @@ struct GenerateFlags {
   bool strip_thinking = false;  // show the answer without <think>...</think> (implies no_stream)
 };
 
-std::vector<std::vector<int64_t>> encode_all(const ModelSession& s, const std::vector<infer::PromptRecord>& records,
-                                             const std::vector<size_t>& indices) {
-  std::vector<std::vector<int64_t>> prompts;
-  for (size_t i : indices) prompts.push_back(s.formatter->encode_chat(records[i].messages));
-  return prompts;
-}
-
 // Prints the finished lines at the front of `lines` that were not printed yet, so
-// stdout keeps the input order while groups finish out of order.
+// stdout keeps the input order while rows finish out of order.
 void flush_ready(std::vector<std::string>& lines, size_t& next) {
   for (; next < lines.size() && !lines[next].empty(); ++next) std::cout << lines[next] << std::flush;
 }
 
-// Rows are generated adapter by adapter (one switch per group), batch_size at a time.
-int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig config) {
+infer::GenerationStats stats_of(const infer::EngineStats& e, int64_t prompt_tokens, int64_t generated) {
+  return {.prompt_tokens = prompt_tokens, .generated_tokens = generated, .prefill_seconds = e.prefill_seconds,
+          .decode_seconds = e.decode_seconds};
+}
+
+// Every row goes into one engine (`--parallel` slots, default --batch-size), queued
+// adapter group by adapter group; rows of one adapter decode together.
+int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig config,
+              infer::EngineConfig engine_config) {
   const auto records = infer::read_prompt_records(flags.input);
   const auto groups = s.adapters
                           ? infer::group_by_adapter(records, s.adapters->default_name(), s.adapters->available(),
@@ -47,43 +50,51 @@ int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig
                           : infer::group_by_adapter(records, adapters::kBaseAdapter, {adapters::kBaseAdapter},
                                                     flags.input);
   config.stop_token_ids = s.formatter->end_of_turn_ids();
-  std::vector<std::string> lines(records.size());
-  size_t printed = 0, done = 0;
-  infer::GenerationStats total;
+  std::vector<std::vector<int64_t>> prompts(records.size());
+  int64_t longest = 0, prompt_tokens = 0, generated = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    prompts[i] = s.formatter->encode_chat(records[i].messages);
+    longest = std::max<int64_t>(longest, prompts[i].size());
+  }
+  auto engine = infer::make_engine(s, engine_config, longest, config.max_new_tokens);
+  std::vector<std::pair<size_t, std::future<infer::EngineResult>>> pending;
+  std::vector<std::string> adapter_of(records.size());
   for (const auto& group : groups) {
-    select_adapter(s, group.adapter);
-    for (size_t begin = 0; begin < group.indices.size(); begin += flags.batch_size) {
-      const size_t end = std::min(group.indices.size(), begin + static_cast<size_t>(flags.batch_size));
-      const std::vector<size_t> indices(group.indices.begin() + begin, group.indices.begin() + end);
-      auto prompts = encode_all(s, records, indices);
-      auto results = s.generator->generate(prompts, config);
-      const auto& st = s.generator->last_stats();
-      total.prompt_tokens += st.prompt_tokens;
-      total.generated_tokens += st.generated_tokens;
-      total.prefill_seconds += st.prefill_seconds;
-      total.decode_seconds += st.decode_seconds;
-      for (size_t i = 0; i < results.size(); ++i) {
-        nlohmann::json line = {{"id", records[indices[i]].id},
-                               {"text", flags.strip_thinking ? text::strip_thinking(results[i].text)
-                                                             : results[i].text},
-                               {"finish_reason", results[i].finish_reason},
-                               {"prompt_tokens", prompts[i].size()},
-                               {"completion_tokens", results[i].token_ids.size()}};
-        if (s.adapters) line["adapter"] = group.adapter;
-        lines[indices[i]] = line.dump() + "\n";
-      }
-      done += results.size();
-      if (flags.output.empty()) flush_ready(lines, printed);
-      log::info(done, "/", records.size(), " prompts done",
-                s.adapters ? " (adapter " + group.adapter + ")" : std::string());
+    for (size_t i : group.indices) {
+      adapter_of[i] = group.adapter;
+      pending.emplace_back(i, engine->submit({.prompt = prompts[i], .config = config, .adapter = group.adapter}).result);
     }
   }
+  std::vector<std::string> lines(records.size());
+  size_t printed = 0, done = 0;
+  auto collect = [&] {
+    for (auto& [i, future] : pending) {
+      if (!future.valid() || future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) continue;
+      auto r = future.get();
+      LORAG_CHECK(r.finish_reason != "error", Error, "prompt ", i + 1, ": ", r.error);
+      nlohmann::json line = {{"id", records[i].id},
+                             {"text", flags.strip_thinking ? text::strip_thinking(r.text) : r.text},
+                             {"finish_reason", r.finish_reason},
+                             {"prompt_tokens", r.prompt_tokens},
+                             {"completion_tokens", r.completion_tokens}};
+      if (s.adapters) line["adapter"] = adapter_of[i];
+      lines[i] = line.dump() + "\n";
+      prompt_tokens += r.prompt_tokens;
+      generated += r.completion_tokens;
+      if (++done % std::max<int64_t>(engine_config.parallel, 1) == 0 || done == records.size()) {
+        log::info(done, "/", records.size(), " prompts done");
+      }
+    }
+    if (flags.output.empty()) flush_ready(lines, printed);
+  };
+  while (engine->step()) collect();
+  collect();
   if (!flags.output.empty()) {
     std::string out;
     for (const auto& line : lines) out += line;
     write_file_atomically(flags.output, out);
   }
-  report_speed(s, total);
+  report_speed(s, stats_of(engine->stats(), prompt_tokens, generated));
   return 0;
 }
 
@@ -92,6 +103,7 @@ int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig
 int run_generate(const Args& args) {
   ModelOptions model;
   infer::GenerateConfig config;
+  infer::EngineConfig engine_config;
   GenerateFlags flags;
   AdapterOptions adapter;
   po::options_description input("Input and output");
@@ -107,7 +119,7 @@ int run_generate(const Args& args) {
       ("strip-thinking", po::bool_switch(&flags.strip_thinking),
        "leave <think>...</think> reasoning (Qwen3, DeepSeek-R1 distills) out of the shown answer; implies --no-stream");
   po::options_description all;
-  all.add(input).add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config));
+  all.add(input).add(model_options(model)).add(adapter_options(adapter)).add(generation_options(config, engine_config));
   po::positional_options_description positional;
   positional.add("prompt", 1);
   po::variables_map vm;
@@ -118,6 +130,7 @@ int run_generate(const Args& args) {
   const int sources = static_cast<int>(vm.count("prompt") + vm.count("prompt-file") + vm.count("input"));
   LORAG_CHECK(sources == 1, UsageError, "give exactly one of --prompt, --prompt-file or --input");
   LORAG_CHECK(flags.batch_size > 0, UsageError, "--batch-size must be positive, got ", flags.batch_size);
+  engine_config.validate();
   LORAG_CHECK(flags.output.empty() || !flags.input.empty(), UsageError, "--output needs --input");
   if (!flags.output.empty()) check_can_write(flags.output);  // before any answer is generated (issue #18)
   config.validate();
@@ -129,17 +142,26 @@ int run_generate(const Args& args) {
 
   auto session = open_session(model);
   load_adapters(session, adapter);
-  if (!flags.input.empty()) return run_batch(session, flags, config);
+  if (!flags.input.empty()) {
+    if (vm["parallel"].defaulted()) engine_config.parallel = flags.batch_size;
+    return run_batch(session, flags, config, engine_config);
+  }
   config.stop_token_ids = session.formatter->end_of_turn_ids();
   auto ids = session.formatter->encode_prompt(prompt, model.system);
   if (flags.strip_thinking) flags.no_stream = true;  // a think block is only known once it closes
-  auto stream = [&](size_t, const std::string& text) {
-    if (!flags.no_stream) std::cout << text << std::flush;
+  auto engine = infer::make_engine(session, engine_config, ids.size(), config.max_new_tokens);
+  auto stream = [&](const infer::StreamChunk& chunk) {
+    if (!flags.no_stream) std::cout << chunk.text << std::flush;
+    return infer::StreamAction::kContinue;
   };
-  auto results = session.generator->generate({ids}, config, stream);
-  if (flags.no_stream) std::cout << (flags.strip_thinking ? text::strip_thinking(results[0].text) : results[0].text);
+  const int64_t prompt_tokens = ids.size();
+  auto submitted = engine->submit({.prompt = std::move(ids), .config = config, .on_token = stream});
+  engine->run_until_idle();
+  auto result = submitted.result.get();
+  LORAG_CHECK(result.finish_reason != "error", Error, result.error);
+  if (flags.no_stream) std::cout << (flags.strip_thinking ? text::strip_thinking(result.text) : result.text);
   std::cout << std::endl;
-  report_speed(session, session.generator->last_stats());
+  report_speed(session, stats_of(engine->stats(), prompt_tokens, result.completion_tokens));
   return 0;
 }
 

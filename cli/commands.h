@@ -17,6 +17,7 @@ int run_info(const Args& args);
 int run_convert(const Args& args);
 int run_bench(const Args& args);
 int run_bench_retrieve(const Args& args);  // `lorag bench retrieve`, dispatched by run_bench
+int run_bench_engine(const Args& args);    // `lorag bench engine`, dispatched by run_bench
 int run_train(const Args& args);
 int run_merge(const Args& args);
 int run_index(const Args& args);

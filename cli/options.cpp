@@ -53,6 +53,18 @@ po::options_description generation_options(infer::GenerateConfig& c) {
   return d;
 }
 
+po::options_description generation_options(infer::GenerateConfig& c, infer::EngineConfig& e) {
+  auto d = generation_options(c);
+  d.add_options()
+      ("parallel", po::value(&e.parallel)->default_value(e.parallel),
+       "requests decoded together (engine slots); --input: default --batch-size")
+      ("ctx-size", po::value(&e.ctx_size)->default_value(e.ctx_size),
+       "tokens per slot, prompt + output; 0 = just enough for the prompts (at most the model's context)")
+      ("prefill-chunk", po::value(&e.prefill_chunk)->default_value(e.prefill_chunk),
+       "prompt tokens run per engine step, so long prompts do not stall running streams");
+  return d;
+}
+
 namespace {
 // Whether flag `key` takes text (std::string or a list of them), where a JSON
 // number, object or list element of another type is a mistake ("stop": 5).

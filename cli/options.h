@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "infer/engine_config.h"
 #include "infer/generate_config.h"
 #include "model/model_loader.h"
 
@@ -25,6 +26,8 @@ struct ModelOptions {
 po::options_description model_options(ModelOptions& options);
 // --max-new-tokens, --temperature, --top-k, --top-p, --min-p, penalties, --stop, --seed, --ignore-eos.
 po::options_description generation_options(infer::GenerateConfig& config);
+// The same group plus the engine's --parallel, --ctx-size and --prefill-chunk.
+po::options_description generation_options(infer::GenerateConfig& config, infer::EngineConfig& engine);
 
 // Parses `args` against `options` (plus --help and --config FILE.json). Values
 // from --config fill only the flags not typed on the command line. Returns false

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Batched text generation with a KV cache (infer/): left-padded prompts, one
-// prefill, then one token per step for every row, streaming text as it comes.
+// Batched text generation (infer/): a thin wrapper that runs a fixed set of
+// prompts through a one-off Engine (infer/engine.h) and streams text as it comes.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +41,7 @@ class Generator {
 
   // Generates for every prompt (token ids, e.g. from Tokenizer::encode). Output
   // row i belongs to prompt i. Greedy decoding is deterministic; sampling with
-  // the same seed repeats. Throws ConfigError for a bad config, UsageError when a
+  // the same seed repeats; each row gives what it gives alone. Throws ConfigError for a bad config, UsageError when a
   // prompt is empty or longer than the model's context.
   std::vector<GenerationResult> generate(const std::vector<std::vector<int64_t>>& prompts,
                                          const GenerateConfig& config, const TextCallback& on_text = {});

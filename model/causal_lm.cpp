@@ -43,6 +43,21 @@ struct KindInputs {
   AttentionMask mask;
   bool used = false;
 };
+
+// cos/sin [B, T, Dr] for `positions`. Rows of the engine's per-row cache are
+// separate sequences: under dynamic/longrope scaling each gets the frequencies
+// of its own length, as when it runs alone (the engine's batch invariance).
+std::pair<torch::Tensor, torch::Tensor> rotary_tables(RotaryEmbedding& rotary, const torch::Tensor& positions,
+                                                      torch::ScalarType dtype, bool per_row) {
+  if (!per_row || !rotary.length_dependent() || positions.size(0) == 1) return rotary.cos_sin(positions, dtype);
+  std::vector<torch::Tensor> cos, sin;
+  for (int64_t b = 0; b < positions.size(0); ++b) {
+    auto [c, s] = rotary.cos_sin(positions.narrow(0, b, 1), dtype);  // [1, T, Dr]
+    cos.push_back(c);
+    sin.push_back(s);
+  }
+  return {torch::cat(cos), torch::cat(sin)};  // [B, T, Dr]
+}
 }  // namespace
 
 DecoderStackImpl::DecoderStackImpl(const ModelConfig& c, const torch::TensorOptions& options) {
@@ -81,7 +96,9 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
   LORAG_CHECK(!in.cache || (!in.block_mask.defined() && !in.run_layer), Error,
               "forward: block_mask and run_layer are for training, without a KV cache");
   auto positions = in.positions;
-  if (!positions.defined()) {
+  if (!positions.defined() && in.cache && in.cache->per_row()) {
+    positions = in.cache->row_lengths().unsqueeze(1) + torch::arange(T, in.input_ids.options());  // [B, T]
+  } else if (!positions.defined()) {
     positions = torch::arange(past, past + T, in.input_ids.options()).unsqueeze(0).expand({B, T});
   }
   // The embedding matrix may be a view updated in place by the loader, so read it each time.
@@ -96,10 +113,13 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
     auto& k = kinds[static_cast<size_t>(kind)];
     if (k.used) continue;
     const bool sliding = kind == AttentionKind::kSliding;
-    std::tie(k.cos, k.sin) = (sliding ? local_rotary_ : rotary_).cos_sin(positions, h.scalar_type());
     const int64_t window = sliding ? config_.sliding_window : 0;
-    k.mask = in.block_mask.defined() ? make_block_attention_mask(in.block_mask, window)
-                                     : make_attention_mask(past, T, in.key_valid, window, h.device());
+    std::tie(k.cos, k.sin) = rotary_tables(sliding ? local_rotary_ : rotary_, positions, h.scalar_type(),
+                                           in.cache && in.cache->per_row());
+    k.mask = in.block_mask.defined()                ? make_block_attention_mask(in.block_mask, window)
+             : in.cache && in.cache->per_row() ? make_row_attention_mask(in.cache->row_lengths(), T,
+                                                                         in.cache->key_length(), window)
+                                               : make_attention_mask(past, T, in.key_valid, window, h.device());
     k.used = true;
   }
   for (size_t i = 0; i < model->layers->size(); ++i) {

@@ -38,7 +38,7 @@ using LayerRunner = std::function<at::Tensor(DecoderBlock& layer, const at::Tens
 // Inputs of one forward pass.
 struct ForwardInput {
   at::Tensor input_ids;   // [B, T] int64 on the model's device
-  at::Tensor positions;   // [B, T] int64; undefined = cache length + arange(T)
+  at::Tensor positions;   // [B, T] int64; undefined = cache length (each row's, per-row cache) + arange(T)
   at::Tensor key_valid;   // [B, L] bool, true for real tokens (L = cached + T); undefined = no padding
   KvCache* cache = nullptr;  // appended to and advanced by T when given
   bool last_logits_only = false;  // return [B, 1, V] (prefill for generation)

@@ -34,12 +34,31 @@ class KvCache {
   void select_rows(const at::Tensor& rows);
   void reset() { length_ = 0; }
 
+  // Per-row mode (the engine's slots, infer/engine.h): the next forward runs on
+  // buffer rows [first_row, first_row + B), row b holding its own
+  // `row_lengths[b]` tokens (int64 [B] on the cache's device). append() then
+  // writes row b's T new keys at [row_lengths[b], row_lengths[b] + T) and returns
+  // keys [B, Hkv, key_length, D]; entries past a row's length are stale and the
+  // model masks them (make_row_attention_mask). advance() does nothing: the
+  // engine owns the lengths. `key_length` <= capacity bounds the attention span
+  // (the largest row length + T; the full capacity gives static shapes).
+  // Throws ShapeError for a window outside the buffers.
+  void use_rows(int64_t first_row, const at::Tensor& row_lengths, int64_t key_length);
+  // Back to the shared-length mode.
+  void clear_rows() { row_lengths_ = at::Tensor(); }
+  bool per_row() const { return row_lengths_.defined(); }
+  const at::Tensor& row_lengths() const { return row_lengths_; }
+  int64_t key_length() const { return key_length_; }
+
  private:
   std::vector<at::Tensor> keys_;    // per layer [B, Hkv, capacity, D]
   std::vector<at::Tensor> values_;  // per layer [B, Hkv, capacity, D]
   int64_t batch_ = 0;
   int64_t capacity_ = 0;
   int64_t length_ = 0;
+  at::Tensor row_lengths_;  // [B] int64 in per-row mode, else undefined
+  int64_t first_row_ = 0;
+  int64_t key_length_ = 0;
 };
 
 }  // namespace lorag::model

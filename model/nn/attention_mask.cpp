@@ -41,4 +41,16 @@ AttentionMask make_block_attention_mask(const at::Tensor& allowed, int64_t slidi
   return {mask.unsqueeze(1), false};  // [B, 1, T, T]
 }
 
+AttentionMask make_row_attention_mask(const at::Tensor& lengths, int64_t tokens, int64_t key_length,
+                                      int64_t sliding_window) {
+  auto q_pos = lengths.view({-1, 1, 1, 1}) + torch::arange(tokens, lengths.options()).view({1, 1, -1, 1});  // [B, 1, T, 1]
+  auto k_pos = torch::arange(key_length, lengths.options()).view({1, 1, 1, -1});  // [1, 1, 1, L]
+  auto allowed = k_pos <= q_pos;                                                  // [B, 1, T, L]
+  if (sliding_window > 0) allowed = allowed.logical_and(q_pos - k_pos < sliding_window);
+  // A query that may see nothing (an idle row's dummy token) sees everything
+  // instead, so it never yields NaNs.
+  allowed = allowed.logical_or(allowed.any(-1, /*keepdim=*/true).logical_not());
+  return {allowed, false};
+}
+
 }  // namespace lorag::model

@@ -29,4 +29,12 @@ AttentionMask make_attention_mask(int64_t past, int64_t tokens, const at::Tensor
 // backward would spread). Returns an explicit [B, 1, T, T] mask.
 AttentionMask make_block_attention_mask(const at::Tensor& allowed, int64_t sliding_window);
 
+// The mask of the engine's per-row cache (KvCache::use_rows): row b's T new
+// tokens sit at positions [lengths[b], lengths[b] + T) and query t may see keys
+// j <= lengths[b] + t among the first `key_length` (and, with `sliding_window`,
+// only the last `sliding_window` of them). Entries past a row's own length are
+// stale and never seen. lengths [B] int64 → mask [B, 1, T, key_length].
+AttentionMask make_row_attention_mask(const at::Tensor& lengths, int64_t tokens, int64_t key_length,
+                                      int64_t sliding_window);
+
 }  // namespace lorag::model

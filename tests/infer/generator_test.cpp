@@ -6,33 +6,13 @@
 #include <torch/torch.h>
 
 #include "model/core/error.h"
+#include "tests/infer/id_tokenizer.h"
 #include "tests/model/model_test_util.h"
 
 namespace lorag::infer {
 namespace {
 
-// Spells every id as "<id>" so generation tests need no real vocabulary.
-class IdTokenizer : public text::Tokenizer {
- public:
-  explicit IdTokenizer(int64_t vocab) : vocab_(vocab) { special_.eos_ids = {2}; special_.pad_id = 0; }
-  std::vector<int64_t> encode(std::string_view, bool) const override { return {}; }
-  std::string decode(const std::vector<int64_t>& ids, bool skip) const override { return decode_bytes(ids, skip); }
-  std::string decode_bytes(const std::vector<int64_t>& ids, bool) const override {
-    std::string out;
-    for (auto id : ids) out += "<" + std::to_string(id) + ">";
-    return out;
-  }
-  int64_t vocab_size() const override { return vocab_; }
-  std::optional<int64_t> token_to_id(std::string_view) const override { return std::nullopt; }
-  std::string id_to_token(int64_t id) const override { return "<" + std::to_string(id) + ">"; }
-  bool is_special(int64_t) const override { return false; }
-  const text::SpecialTokens& special_tokens() const override { return special_; }
-  std::string kind() const override { return "ids"; }
-
- private:
-  int64_t vocab_;
-  text::SpecialTokens special_;
-};
+using test::IdTokenizer;
 
 std::vector<int64_t> row(const torch::Tensor& t, int64_t b) {
   auto r = t[b].contiguous();
@@ -68,14 +48,15 @@ TEST_P(GeneratorParity, GreedyMatchesTransformersForLeftPaddedBatch) {
   for (int64_t b = 0; b < ids.size(0); ++b) prompts.push_back(row(ids[b].masked_select(mask[b].to(torch::kBool)).unsqueeze(0), 0));
   const int64_t n = h.m.reference["gen_padded"].size(1);
   auto results = h.gen->generate(prompts, greedy(n));
+  // Each row equals generating that prompt alone (the engine's batch invariance),
+  // and transformers' left-padded batch too, except under dynamic NTK, whose
+  // frequencies follow the longest row of transformers' batch, and longrope,
+  // which switches to the long factors at the batch's padded length.
+  const bool batch_dependent_rope =
+      h.m.config.rope_scaling.type == "dynamic" || h.m.config.rope_scaling.type == "longrope";
   for (int64_t b = 0; b < ids.size(0); ++b) {
-    EXPECT_EQ(results[b].token_ids, row(h.m.reference["gen_padded"], b)) << "row " << b;
-    // ...and each row equals generating that prompt alone, except under dynamic
-    // NTK, whose frequencies follow the longest row of the batch, and longrope,
-    // which switches to the long factors at the batch's padded length (both as in transformers).
-    if (h.m.config.rope_scaling.type != "dynamic" && h.m.config.rope_scaling.type != "longrope") {
-      EXPECT_EQ(results[b].token_ids, h.gen->generate({prompts[b]}, greedy(n))[0].token_ids) << "row " << b;
-    }
+    if (!batch_dependent_rope) EXPECT_EQ(results[b].token_ids, row(h.m.reference["gen_padded"], b)) << "row " << b;
+    EXPECT_EQ(results[b].token_ids, h.gen->generate({prompts[b]}, greedy(n))[0].token_ids) << "row " << b;
   }
 }
 
