@@ -17,6 +17,13 @@ namespace lorag::rag::detail {
 namespace fs = std::filesystem;
 namespace {
 
+// At exit HDF5 closes every identifier still open (H5_term_library). A file whose
+// flush failed (a full disk) stays open inside HDF5 after our H5Fclose, and that
+// exit-time close then crashed the process (issue #18). Every identifier lorag
+// opens is closed by Hdf5Handle, so the sweep has nothing else to do: turn it off,
+// which HDF5 allows only before the library starts (static initialisation here).
+const bool kHdf5ExitSweepOff = [] { return H5dont_atexit() >= 0; }();
+
 using data::Hdf5Handle;
 using data::QuietHdf5Errors;
 

@@ -150,10 +150,12 @@ class Compare(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn(f"{bad}:2", err)
         self.assertIn("question", err)
-        rc, _, err = lorag("compare", "--model", MODEL, "--out", self.tmp / "x")
+        # A usage error leaves no output folder behind (the runtime error above may:
+        # outputs are checked, and so created, before the work starts).
+        rc, _, err = lorag("compare", "--model", MODEL, "--out", self.tmp / "y")
         self.assertEqual(rc, 2)
         self.assertIn("--questions", err)
-        self.assertFalse((self.tmp / "x").exists())
+        self.assertFalse((self.tmp / "y").exists())
 
 
 if __name__ == "__main__":
