@@ -26,7 +26,9 @@ int run_bench_engine(const Args& args) {
       ("new-tokens", po::value(&bench.new_tokens)->default_value(bench.new_tokens), "tokens generated per request")
       ("preamble-tokens", po::value(&bench.preamble_tokens)->default_value(bench.preamble_tokens),
        "shared preamble for the prefix-reuse case; 0 = skip")
-      ("mix", po::value(&bench.adapters)->multitoken(), "adapter names to mix round-robin (loaded with --adapter)");
+      ("mix", po::value(&bench.adapters)->multitoken(), "adapter names to mix round-robin (loaded with --adapter)")
+      ("cuda-graphs", po::value(&bench.cuda_graphs)->default_value(bench.cuda_graphs), "on CUDA: decode steps as graphs "
+       "(false: eager, for comparison)");
   po::options_description all;
   all.add(b).add(model_options(model)).add(adapter_options(adapter));
   po::variables_map vm;

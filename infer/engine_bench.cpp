@@ -72,7 +72,8 @@ std::vector<EngineBenchRow> run_engine_bench(model::CausalLM net, std::shared_pt
   for (int64_t n : c.concurrency) {
     std::vector<std::vector<int64_t>> prompts;
     for (int64_t i = 0; i < n; ++i) prompts.push_back(random_ids(c.prompt_tokens, vocab, g));
-    Engine engine(net, tokenizer, {.parallel = n, .ctx_size = ctx, .prefix_reuse = false}, adapters);
+    Engine engine(net, tokenizer,
+                  {.parallel = n, .ctx_size = ctx, .prefix_reuse = false, .cuda_graphs = c.cuda_graphs}, adapters);
     run_case(engine, "warm-up", {prompts[0]}, {}, 4);
     rows.push_back(run_case(engine, "base", prompts, {}, c.new_tokens));
     if (!c.adapters.empty()) rows.push_back(run_case(engine, "adapters", prompts, c.adapters, c.new_tokens));
@@ -86,7 +87,10 @@ std::vector<EngineBenchRow> run_engine_bench(model::CausalLM net, std::shared_pt
     };
     for (bool reuse : {false, true}) {
       Engine engine(net, tokenizer,
-                    {.parallel = 1, .ctx_size = c.preamble_tokens + 16 + c.new_tokens, .prefix_reuse = reuse},
+                    {.parallel = 1,
+                     .ctx_size = c.preamble_tokens + 16 + c.new_tokens,
+                     .prefix_reuse = reuse,
+                     .cuda_graphs = c.cuda_graphs},
                     adapters);
       run_case(engine, "warm-up", {with_question()}, {}, 4);  // leaves the preamble in the slot
       rows.push_back(run_case(engine, reuse ? "preamble reused" : "preamble cold", {with_question()}, {},

@@ -20,6 +20,7 @@ struct EngineBenchConfig {
   int64_t preamble_tokens = 500;                  // shared prefix of the prefix-reuse case; 0 = skip it
   std::vector<std::string> adapters;              // names to mix round-robin (empty = base only)
   uint64_t seed = 0;                              // prompt ids are drawn from this seed
+  bool cuda_graphs = true;                        // on CUDA: replay decode steps as graphs (false: eager)
 };
 
 struct EngineBenchRow {

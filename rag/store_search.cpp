@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "model/core/error.h"
+#include "rag/hnsw_single_search.h"
 #include "rag/store_state.h"
 
 namespace lorag::rag {
@@ -43,14 +44,17 @@ std::vector<Candidate> exact_search(const DocumentStore::State& s, const float* 
 
 std::vector<Candidate> index_search(const DocumentStore::State& s, const float* query, std::size_t k) {
   k = std::min<std::size_t>(k, static_cast<std::size_t>(s.index->ntotal));
-  std::vector<float> distances(k);
-  std::vector<faiss::Index::idx_t> labels(k);
-  s.index->search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(), labels.data());
+  auto labels = search_hnsw_single(*s.index, query, static_cast<int64_t>(k));
+  if (!labels) {
+    std::vector<float> distances(k);
+    labels.emplace(k);
+    s.index->search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(), labels->data());
+  }
   std::vector<Candidate> out;
-  for (std::size_t i = 0; i < k; ++i) {
-    if (labels[i] < 0) continue;
-    const auto it = s.row_of_id.find(labels[i]);
-    LORAG_ASSERT(it != s.row_of_id.end(), "index returned unknown id ", labels[i]);
+  for (const int64_t label : *labels) {
+    if (label < 0) continue;
+    const auto it = s.row_of_id.find(label);
+    LORAG_ASSERT(it != s.row_of_id.end(), "index returned unknown id ", label);
     // Exact cosine from the stored vector: PQ codes only approximate it, and
     // users compare scores (and --min-score) across index types.
     out.push_back({it->second, dot(query, s.vector(it->second), s.dimension())});

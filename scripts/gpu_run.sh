@@ -1,31 +1,91 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Run ON the GPU machine (via the device tool, carrying .deps and models): unpacks
-# the .deb files from scripts/gpu_prepare.sh into .deps/root (never into /),
-# builds against that machine's own PyTorch, runs the GPU tests and benchmarks.
+# Run ON the GPU machine (device tool, `carry: [".deps"]`, after scripts/gpu_prepare.sh
+# here): unpacks the carried .deb files into .deps/root (never into /), builds the GPU
+# test binaries and `lorag` against that machine's own PyTorch, runs the `gpu` tests
+# and the GPU benchmarks. Everything it prints also goes to $OUT (or /tmp/lorag-gpu-out).
 #   usage: scripts/gpu_run.sh [test|bench|all]     (default all)
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WHAT="${1:-all}"
+OUT_DIR="${OUT:-/tmp/lorag-gpu-out}"
+mkdir -p "$OUT_DIR"
 ROOT=$PWD/.deps/root
+LIBDIR=$ROOT/usr/lib/x86_64-linux-gnu
+log() { echo "[gpu_run $(date +%T)] $*" >&2; }
+
+log "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
+log "compilers: $(c++ --version | head -1); $(nvcc --version | tail -1); $(cmake --version | head -1)"
+
+# ---- the carried Debian packages, unpacked under .deps/root -------------------
 if [[ ! -d "$ROOT/usr" ]]; then
   for deb in .deps/debs/*.deb; do dpkg -x "$deb" "$ROOT"; done
 fi
+# FAISS's CMake targets name Debian's BLAS by absolute path (an alternatives link
+# that dpkg -x does not create): point them at the unpacked OpenBLAS.
+sed -i "s#/usr/lib/x86_64-linux-gnu/lib\(blas\|lapack\)\.so#$LIBDIR/openblas-pthread/lib\1.so#g" \
+  "$LIBDIR"/cmake/faiss/faiss-targets.cmake
+# Only the shared libraries this machine lacks are put on the library path, so its
+# own (libssl, libcurl, ...) keep precedence over Debian's.
+RUNTIME=$ROOT/runtime
+if [[ ! -d "$RUNTIME" ]]; then
+  mkdir -p "$RUNTIME"
+  have=$(ldconfig -p | awk '{print $1}')
+  for lib in "$LIBDIR"/*.so.* "$LIBDIR"/openblas-pthread/*.so.* "$ROOT"/lib/x86_64-linux-gnu/*.so.*; do
+    [[ -e "$lib" ]] || continue
+    name=$(basename "$lib")
+    grep -qx -F "$name" <<<"$have" || ln -sf "$lib" "$RUNTIME/$name"
+  done
+fi
 export PATH="$ROOT/usr/bin:$PATH"
-export LD_LIBRARY_PATH="$ROOT/usr/lib/x86_64-linux-gnu:$ROOT/usr/lib/x86_64-linux-gnu/openblas-pthread:${LD_LIBRARY_PATH:-}"
-export PKG_CONFIG_PATH="$ROOT/usr/lib/x86_64-linux-gnu/pkgconfig:$ROOT/usr/share/pkgconfig"
+export LD_LIBRARY_PATH="$RUNTIME:${LD_LIBRARY_PATH:-}"
+# pkg-config reads only the carried .pc files, and prefixes their /usr paths.
+export PKG_CONFIG_LIBDIR="$LIBDIR/pkgconfig:$ROOT/usr/share/pkgconfig"
+export PKG_CONFIG_SYSROOT_DIR="$ROOT"
 PY=$(command -v python3)
 TORCH_PREFIX=$($PY -c 'import torch;print(torch.utils.cmake_prefix_path)')
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$ROOT/usr;$ROOT/usr/lib/x86_64-linux-gnu/cmake" \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 \
-  -DBoost_INCLUDE_DIR="$ROOT/usr/include" -DLORAG_TEST_PYTHON="$PY"
-ninja -C build-gpu
-OUT_DIR="${OUT:-/tmp/lorag-gpu-out}"
-mkdir -p "$OUT_DIR"
+
+# ---- build (only what the GPU checks need) ------------------------------------
+GPU_TESTS=(model_tests_gpu infer_tests_gpu train_tests_gpu rag_encoder_tests_gpu)
+if [[ ! -f build-gpu/build.ninja ]]; then
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$ROOT/usr;$LIBDIR/cmake" \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 \
+    -DHDF5_ROOT="$LIBDIR/hdf5/serial" -DBoost_INCLUDE_DIR="$ROOT/usr/include" \
+    -DLORAG_TEST_PYTHON="$PY" 2>&1 | tee "$OUT_DIR/configure.log" | tail -15
+fi
+targets=(lorag)
+for t in "${GPU_TESTS[@]}"; do ninja -C build-gpu -t targets all | grep -q "^$t:" && targets+=("$t"); done
+log "building ${targets[*]}"
+ninja -C build-gpu -k 0 "${targets[@]}" > "$OUT_DIR/build.log" 2>&1
+build_rc=$?
+grep -E "error|FAILED" "$OUT_DIR/build.log" | head -40
+log "build exit $build_rc"
+
+# ---- gpu tests ----------------------------------------------------------------
+export LORAG_FIXTURES=$PWD/.deps/fixtures
 if [[ "$WHAT" == test || "$WHAT" == all ]]; then
-  ctest --test-dir build-gpu -L gpu --output-on-failure 2>&1 | tee "$OUT_DIR/gpu_tests.log"
+  # The fixtures come from gpu_prepare.sh, so ctest skips their set-up test.
+  ctest --test-dir build-gpu -L gpu -FS lorag_fixtures --output-on-failure --timeout 300 \
+    > "$OUT_DIR/gpu_tests.log" 2>&1
+  grep -E "tests passed|Failed|\*\*\*|Not Run|Skipped|SKIPPED" "$OUT_DIR/gpu_tests.log" | head -40
 fi
+
+# ---- benchmarks -----------------------------------------------------------------
 if [[ "$WHAT" == bench || "$WHAT" == all ]]; then
-  LORAG_BIN=build-gpu/cli/lorag $PY bench/bench_generate.py --device cuda --dtype bf16 2>&1 | tee "$OUT_DIR/bench.md"
+  MODEL=models/SmolLM2-135M-Instruct
+  [[ -f $MODEL/model.safetensors ]] || $PY scripts/make_random_model.py .deps/models "$MODEL"
+  BIN=build-gpu/cli/lorag
+  LORAG_BIN=$BIN $PY bench/bench_generate.py --model "$MODEL" --device cuda --dtype bf16 --repeats 3 \
+    2>&1 | tee "$OUT_DIR/bench_generate.md" | tail -20
+  for graphs in on off; do
+    $BIN bench engine --model "$MODEL" --device cuda --dtype bf16 --cuda-graphs $graphs \
+      --concurrency 1 4 16 --prompt-tokens 64 --new-tokens 64 2>&1 | tee "$OUT_DIR/bench_engine_graphs_$graphs.md" | tail -12
+  done
+  if $BIN quantize --help > /dev/null 2>&1; then
+    $BIN quantize --model "$MODEL" --out /tmp/smollm2.q4_1.gguf --type q4_1 > /dev/null 2>&1 &&
+      $BIN bench generate --model /tmp/smollm2.q4_1.gguf --device cuda --repeats 3 --new-tokens 64 \
+        --prompt-tokens 128 2>&1 | tee "$OUT_DIR/bench_quant_cuda.md" | tail -8
+  fi
 fi
+log "done"
