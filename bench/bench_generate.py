@@ -32,13 +32,22 @@ def make_prompt(n_tokens):
 
 
 def run_lorag(args, prompt):
+    # Load time from a plain `lorag generate`; speed and memory from `lorag bench
+    # generate`, which warms up first as the transformers side does (on CUDA the
+    # first forward also pays for lazy kernel loading and cuBLAS set-up).
     cmd = [BIN, "generate", "--model", args.model, "--device", args.device, "--dtype", args.dtype,
            "--chat-template", "none", "--prompt", prompt, "--max-new-tokens", str(args.new_tokens), "--ignore-eos"]
     p = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    m = STATS.search(p.stderr)
-    load, _, prefill, _, decode = m.groups()
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"load_s": float(load), "prefill_tps": float(prefill), "decode_tps": float(decode), "peak_mb": peak}
+    load = float(STATS.search(p.stderr).group(1))
+    cmd = [BIN, "bench", "generate", "--model", args.model, "--device", args.device, "--dtype", args.dtype,
+           "--prompt-tokens", str(args.prompt_tokens), "--new-tokens", str(args.new_tokens),
+           "--warmup", "1", "--repeats", "1"]
+    p = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    row = [c.strip() for c in p.stdout.strip().splitlines()[-1].strip("|").split("|")]
+    prefill, decode, peak = (float(row[i].split()[0]) for i in (7, 8, 9))
+    if args.device != "cuda":  # on CPU both sides report the process's peak RSS
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"load_s": load, "prefill_tps": prefill, "decode_tps": decode, "peak_mb": peak}
 
 
 def run_transformers(args, prompt):
