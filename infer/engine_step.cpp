@@ -151,14 +151,24 @@ void Engine::decode() {
   }
   ++step_stats_.decode_steps;
   for (int64_t s : rows) slots_[s].cached.push_back(slots_[s].next_token);
-  // Plain greedy rows take one batched argmax (one host sync); the others sample
-  // with their own settings and generator.
+  // Plain greedy rows take one batched argmax; the others one batched pass with
+  // their own settings and generators (RowSampler::choose_rows).
   auto greedy = logits.argmax(-1).to(torch::kCPU);  // [B]
   auto greedy_ids = greedy.accessor<int64_t, 1>();
-  std::vector<int64_t> chosen;
-  for (int64_t s : rows) {
-    auto& sampler = slots_[s].active->sampler;
-    chosen.push_back(sampler.plain_greedy() ? greedy_ids[s - lo] : sampler.choose(logits.narrow(0, s - lo, 1)));
+  std::vector<int64_t> chosen, others;
+  std::vector<RowSampler*> samplers;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& sampler = slots_[rows[i]].active->sampler;
+    chosen.push_back(greedy_ids[rows[i] - lo]);
+    if (sampler.plain_greedy()) continue;
+    others.push_back(i);
+    samplers.push_back(&sampler);
+  }
+  if (!samplers.empty()) {
+    std::vector<int64_t> at;
+    for (int64_t i : others) at.push_back(rows[i] - lo);
+    auto picked = RowSampler::choose_rows(logits.index_select(0, ids_tensor(at, device)), samplers);  // [N] ids
+    for (size_t j = 0; j < others.size(); ++j) chosen[others[j]] = picked[j];
   }
   step_stats_.decoded_tokens += rows.size();
   for (size_t i = 0; i < rows.size(); ++i) on_token(rows[i], chosen[i]);
