@@ -129,6 +129,7 @@ void InferenceAdapters::remove(const std::string& name) {
               "' to unload (loaded: ", join(loaded), ")");
   bank_.remove(name);
   if (default_ == name) default_ = kBaseAdapter;
+  if (selected_ == name) selected_ = default_;
   restack();
 }
 
@@ -149,9 +150,16 @@ void InferenceAdapters::select(const std::string& name) {
                 target, "' (available: ", join(available()), ")");
   }
   bank_.activate(target == kBaseAdapter ? "" : target);
+  selected_ = target;
 }
 
-std::string InferenceAdapters::active() const { return bank_.active().empty() ? kBaseAdapter : bank_.active(); }
+std::string InferenceAdapters::attached() const { return bank_.active().empty() ? kBaseAdapter : bank_.active(); }
+
+void InferenceAdapters::attach_for_batch(const std::string& name) {
+  const auto chosen = selected_;
+  select(name);
+  selected_ = chosen;
+}
 
 std::vector<std::string> InferenceAdapters::available() const {
   if (merged_) return {default_};
@@ -164,7 +172,7 @@ std::vector<std::string> InferenceAdapters::describe() {
   std::vector<std::string> lines;
   for (const auto& name : bank_.names()) {
     auto& adapter = bank_.get(name);
-    std::string state = merged_ && name == default_ ? " [merged]" : name == bank_.active() ? " [active]" : "";
+    std::string state = merged_ && name == default_ ? " [merged]" : name == selected_ ? " [active]" : "";
     lines.push_back(name + ": " + adapter.source() + " (" + describe_adapter(adapter) + ")" + state);
   }
   return lines;

@@ -77,8 +77,15 @@ class InferenceAdapters {
 
   // The default adapter's name, "base" when none.
   const std::string& default_name() const { return default_; }
-  // The active adapter's name, "base" when none.
-  std::string active() const;
+  // The adapter select() chose last, "base" when none. The engine may detach it
+  // from the single slot while it runs stacked batches (attach_for_batch); the
+  // choice stays, and select() puts it back.
+  std::string active() const { return selected_; }
+  // For the engine: puts `name` ("base" = none) into the single adapter slot for a
+  // batch of its own, leaving active() unchanged. Throws as select().
+  void attach_for_batch(const std::string& name);
+  // What the single slot holds now, "base" when none.
+  std::string attached() const;
   // The names select() accepts besides "": the loaded adapters and "base", or only
   // the merged adapter once one is merged.
   std::vector<std::string> available() const;
@@ -94,6 +101,7 @@ class InferenceAdapters {
   AdapterBank bank_;
   AdapterStack stack_;
   std::string default_ = kBaseAdapter;
+  std::string selected_ = kBaseAdapter;  // what select() chose
   bool merged_ = false;
 };
 

@@ -192,7 +192,7 @@ void Engine::use_group(const std::string& group) {
   if (adapters_ && !adapters_->merged()) {
     // Stacked rows need the single slot empty, or its adapter would add to every row.
     const std::string wanted = group.empty() ? adapters::kBaseAdapter : group;
-    if (adapters_->active() != wanted) adapters_->select(wanted);
+    if (adapters_->attached() != wanted) adapters_->attach_for_batch(wanted);
   }
   // Captured graphs hold the adapter tensors and whether the row mask was set.
   if (group != active_group_ && graphs_) graphs_ = std::make_unique<DecodeGraphs>();

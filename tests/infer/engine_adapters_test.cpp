@@ -108,6 +108,21 @@ TEST(EngineAdapters, SeededAndGreedyRowsOfMixedAdaptersEqualEachAlone) {
   EXPECT_EQ(results[1].token_ids, f.peft_ids("b", 1));
 }
 
+// `lorag chat` names bank.active() in every turn: a stacked batch detaches the
+// adapter from the single slot but must not change that choice.
+TEST(EngineAdapters, StackedBatchesKeepTheSelectedAdapterForLaterTurns) {
+  AdapterFixture f;
+  adapters::InferenceAdapters bank(f.loaded.net, {.specs = {"a=" + f.dir("a"), "b=" + f.dir("b")}});
+  bank.select("b");
+  Engine engine(f.loaded.net, f.loaded.tokenizer, {.parallel = 1}, &bank);
+  for (int turn = 0; turn < 2; ++turn) {
+    auto r = engine.submit({.prompt = f.prompt(1), .config = greedy(16), .adapter = bank.active()});
+    engine.run_until_idle();
+    EXPECT_EQ(r.result.get().token_ids, f.peft_ids("b", 1)) << "turn " << turn;
+    EXPECT_EQ(bank.active(), "b");
+  }
+}
+
 TEST(EngineAdapters, UnloadLetsTheRunningRequestFinishAndFailsQueuedOnes) {
   AdapterFixture f;
   Engine engine(f.loaded.net, f.loaded.tokenizer, {.parallel = 1});  // makes its own adapter set
