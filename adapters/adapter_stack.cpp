@@ -85,9 +85,10 @@ void AdapterStack::rebuild(const std::vector<const AdapterSet*>& adapters) {
   const int64_t n = adapters.size();
   const int64_t width = n * rank;
   std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> stacks;
+  const auto options = torch::TensorOptions().dtype(type).device(device);
   for (const auto& [module, linear] : targets) {
-    auto a = torch::zeros({width, linear->in_features()}, torch::TensorOptions().dtype(type).device(device));  // [S, in]
-    auto b = torch::zeros({linear->out_features(), width}, a.options());                                       // [out, S]
+    auto a = torch::zeros({width, linear->in_features()}, options);   // [S, in]
+    auto b = torch::zeros({linear->out_features(), width}, options);  // [out, S]
     for (int64_t i = 0; i < n; ++i) {
       auto it = all[i].find(module);
       if (it == all[i].end()) continue;
@@ -120,7 +121,8 @@ void AdapterStack::clear() {
 }
 
 torch::Tensor AdapterStack::mask_row(const std::string& name) const {
-  auto row = torch::zeros({width_}, torch::TensorOptions().dtype(dtype_.value_or(model_->dtype())).device(model_->device()));
+  const auto options = torch::TensorOptions().dtype(dtype_.value_or(model_->dtype())).device(model_->device());
+  auto row = torch::zeros({width_}, options);  // [S]
   auto it = std::find(names_.begin(), names_.end(), name);
   if (it != names_.end()) row.narrow(0, (it - names_.begin()) * rank_, rank_).fill_(1);
   return row;

@@ -65,7 +65,8 @@ AdapterSpec parse_adapter_spec(const std::string& text) {
 }
 
 InferenceAdapters::InferenceAdapters(model::CausalLM model, const InferenceAdapterConfig& config)
-    : bank_(model, adapter_dtype(config.dtype, model->device())), stack_(model, adapter_dtype(config.dtype, model->device())) {
+    : bank_(model, adapter_dtype(config.dtype, model->device())),
+      stack_(model, adapter_dtype(config.dtype, model->device())) {
   const auto specs = parse_specs(config.specs);
   std::vector<std::string> names;
   for (const auto& spec : specs) names.push_back(spec.name);
