@@ -5,7 +5,8 @@
 // and loads the requested one into the slots. After an adapter's first activation
 // its tensors already live on the model's device in the adapter dtype, so switching
 // back is a pointer swap per slot (no copy); embedding LoRA and modules_to_save are
-// rewritten into the base weights on each switch. Callers batch requests by adapter.
+// rewritten into the base weights on each switch. Batches that mix adapters use
+// the AdapterStack (adapters/adapter_stack.h) instead of this one slot.
 #pragma once
 
 #include <map>

@@ -65,7 +65,8 @@ AdapterSpec parse_adapter_spec(const std::string& text) {
 }
 
 InferenceAdapters::InferenceAdapters(model::CausalLM model, const InferenceAdapterConfig& config)
-    : bank_(model, adapter_dtype(config.dtype, model->device())) {
+    : bank_(model, adapter_dtype(config.dtype, model->device())),
+      stack_(model, adapter_dtype(config.dtype, model->device())) {
   const auto specs = parse_specs(config.specs);
   std::vector<std::string> names;
   for (const auto& spec : specs) names.push_back(spec.name);
@@ -91,7 +92,50 @@ InferenceAdapters::InferenceAdapters(model::CausalLM model, const InferenceAdapt
   if (config.merge) {
     bank_.get(default_).merge();
     merged_ = true;
+    return;  // a merged adapter is the only one: nothing to stack
   }
+  restack();
+}
+
+void InferenceAdapters::restack() {
+  std::vector<const AdapterSet*> stackable;
+  for (const auto& name : bank_.names()) {
+    auto& adapter = bank_.get(name);
+    if (AdapterStack::stackable(adapter)) stackable.push_back(&adapter);
+  }
+  stack_.rebuild(stackable);
+}
+
+void InferenceAdapters::add(AdapterSet adapter) {
+  const std::string name = adapter.name();
+  LORAG_CHECK(!merged_, UsageError, "cannot load adapter '", name, "': '", default_,
+              "' is merged into the weights (load the model without --merge)");
+  LORAG_CHECK(name != kBaseAdapter, UsageError, "the adapter name '", kBaseAdapter,
+              "' is reserved for the base model; give another");
+  bank_.add(std::move(adapter));
+  try {
+    restack();
+  } catch (...) {  // it does not fit: leave the set as it was
+    bank_.remove(name);
+    restack();
+    throw;
+  }
+}
+
+void InferenceAdapters::remove(const std::string& name) {
+  LORAG_CHECK(!merged_, UsageError, "cannot unload adapter '", name, "': it is merged into the weights");
+  LORAG_CHECK(name != kBaseAdapter, UsageError, "cannot unload '", kBaseAdapter, "': it is the base model");
+  const auto loaded = bank_.names();
+  LORAG_CHECK(std::find(loaded.begin(), loaded.end(), name) != loaded.end(), UsageError, "no adapter named '", name,
+              "' to unload (loaded: ", join(loaded), ")");
+  bank_.remove(name);
+  if (default_ == name) default_ = kBaseAdapter;
+  if (selected_ == name) selected_ = default_;
+  restack();
+}
+
+bool InferenceAdapters::stackable(const std::string& name) {
+  return name == kBaseAdapter || AdapterStack::stackable(bank_.get(name));
 }
 
 void InferenceAdapters::select(const std::string& name) {
@@ -107,9 +151,16 @@ void InferenceAdapters::select(const std::string& name) {
                 target, "' (available: ", join(available()), ")");
   }
   bank_.activate(target == kBaseAdapter ? "" : target);
+  selected_ = target;
 }
 
-std::string InferenceAdapters::active() const { return bank_.active().empty() ? kBaseAdapter : bank_.active(); }
+std::string InferenceAdapters::attached() const { return bank_.active().empty() ? kBaseAdapter : bank_.active(); }
+
+void InferenceAdapters::attach_for_batch(const std::string& name) {
+  const auto chosen = selected_;
+  select(name);
+  selected_ = chosen;
+}
 
 std::vector<std::string> InferenceAdapters::available() const {
   if (merged_) return {default_};
@@ -122,7 +173,7 @@ std::vector<std::string> InferenceAdapters::describe() {
   std::vector<std::string> lines;
   for (const auto& name : bank_.names()) {
     auto& adapter = bank_.get(name);
-    std::string state = merged_ && name == default_ ? " [merged]" : name == bank_.active() ? " [active]" : "";
+    std::string state = merged_ && name == default_ ? " [merged]" : name == selected_ ? " [active]" : "";
     lines.push_back(name + ": " + adapter.source() + " (" + describe_adapter(adapter) + ")" + state);
   }
   return lines;

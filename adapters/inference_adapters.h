@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "adapters/adapter_bank.h"
+#include "adapters/adapter_stack.h"
 
 namespace lorag::adapters {
 
@@ -41,7 +42,9 @@ struct InferenceAdapterConfig {
   std::string dtype = "auto";
 };
 
-// Not thread-safe; owns the adapters, shares the model.
+// Not thread-safe; owns the adapters, shares the model. Besides the one adapter
+// attached (select()), every stackable adapter is also stacked (stack()) for the
+// engine's per-row batches, unless one is merged.
 class InferenceAdapters {
  public:
   // Loads the folders (IoError naming a missing folder or file, ConfigError/
@@ -50,7 +53,8 @@ class InferenceAdapters {
   // name, an unknown `use`, merge without a default, or a bad dtype; ShapeError/
   // FormatError naming the module and both shapes when the default adapter does not
   // fit the model (the model is unchanged then). The other adapters are checked
-  // against the model when first selected.
+  // when stacked, at load (AdapterStack::rebuild's errors), or, when they cannot be
+  // stacked, when first selected.
   InferenceAdapters(model::CausalLM model, const InferenceAdapterConfig& config);
 
   // Makes `name` the active adapter: "" = the default, "base" = none. Cheap when it
@@ -59,10 +63,29 @@ class InferenceAdapters {
   // errors for an adapter that does not fit.
   void select(const std::string& name);
 
+  // Adds a loaded adapter (e.g. load_peft_adapter) at run time and restacks. Throws
+  // UsageError when one is merged, for the reserved name "base" or a name taken;
+  // the stack's errors for an adapter that does not fit (nothing is added then).
+  void add(AdapterSet adapter);
+  // Drops `name` (detached first when active; the default becomes "base" when it
+  // was the default) and restacks. Throws UsageError for an unknown name, "base",
+  // or while one is merged.
+  void remove(const std::string& name);
+  // Whether `name` runs per row in a mixed batch ("base" does; see AdapterStack).
+  bool stackable(const std::string& name);
+  const AdapterStack& stack() const { return stack_; }
+
   // The default adapter's name, "base" when none.
   const std::string& default_name() const { return default_; }
-  // The active adapter's name, "base" when none.
-  std::string active() const;
+  // The adapter select() chose last, "base" when none. The engine may detach it
+  // from the single slot while it runs stacked batches (attach_for_batch); the
+  // choice stays, and select() puts it back.
+  std::string active() const { return selected_; }
+  // For the engine: puts `name` ("base" = none) into the single adapter slot for a
+  // batch of its own, leaving active() unchanged. Throws as select().
+  void attach_for_batch(const std::string& name);
+  // What the single slot holds now, "base" when none.
+  std::string attached() const;
   // The names select() accepts besides "": the loaded adapters and "base", or only
   // the merged adapter once one is merged.
   std::vector<std::string> available() const;
@@ -73,8 +96,12 @@ class InferenceAdapters {
   std::vector<std::string> describe();
 
  private:
+  void restack();
+
   AdapterBank bank_;
+  AdapterStack stack_;
   std::string default_ = kBaseAdapter;
+  std::string selected_ = kBaseAdapter;  // what select() chose
   bool merged_ = false;
 };
 

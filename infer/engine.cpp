@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "adapters/inference_adapters.h"
+#include "adapters/peft_io.h"
 #include "infer/decode_graphs.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
@@ -76,7 +77,14 @@ Engine::Engine(model::CausalLM net, std::shared_ptr<const text::Tokenizer> token
   cache_ = std::make_unique<model::KvCache>(mc, config_.parallel, config_.ctx_size + 1, options);
   slots_.resize(config_.parallel);
   if (config_.cuda_graphs && DecodeGraphs::supported(net_)) graphs_ = std::make_unique<DecodeGraphs>();
-  active_adapter_ = resolve_adapter("");
+  names_ = {adapters::kBaseAdapter};
+  default_adapter_ = adapters::kBaseAdapter;
+  if (adapters_) {
+    const auto available = adapters_->available();
+    names_ = std::set<std::string>(available.begin(), available.end());
+    default_adapter_ = adapters_->default_name();
+  }
+  refresh_masks();
 }
 
 Engine::~Engine() {
@@ -93,19 +101,14 @@ Engine::~Engine() {
 }
 
 std::string Engine::resolve_adapter(const std::string& name) const {
-  if (!adapters_) {
-    LORAG_CHECK(name.empty() || name == adapters::kBaseAdapter, UsageError, "no adapter named '", name,
-                "' (no adapters are loaded)");
-    return adapters::kBaseAdapter;
+  if (name.empty()) return default_adapter_;
+  if (names_.count(name)) return name;
+  if (names_.size() == 1 && names_.count(adapters::kBaseAdapter)) {
+    LORAG_FAIL(UsageError, "no adapter named '", name, "' (no adapters are loaded)");
   }
-  if (name.empty()) return adapters_->default_name();
-  const auto names = adapters_->available();
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    LORAG_FAIL(UsageError, "no adapter named '", name, "' (loaded: ", list, ")");
-  }
-  return name;
+  std::string list;
+  for (const auto& n : names_) list += (list.empty() ? "" : ", ") + n;
+  LORAG_FAIL(UsageError, "no adapter named '", name, "' (loaded: ", list, ")");
 }
 
 Submission Engine::submit(EngineRequest request) {
@@ -119,13 +122,13 @@ Submission Engine::submit(EngineRequest request) {
   LORAG_CHECK(length < config_.ctx_size, UsageError, "prompt of ", length, " tokens does not fit the context of ",
               config_.ctx_size, " tokens (hint: raise --ctx-size or shorten the prompt)");
   PendingRequest pending;
-  pending.adapter = resolve_adapter(request.adapter);
-  pending.request = std::move(request);
-  pending.submitted = EngineClock::now();
   Submission out;
   out.result = pending.promise.get_future();
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(mutex_);  // names change under it (load/unload)
+    pending.adapter = resolve_adapter(request.adapter);
+    pending.request = std::move(request);
+    pending.submitted = EngineClock::now();
     out.id = pending.id = next_id_++;
     waiting_.push_back(std::move(pending));
   }
@@ -180,19 +183,50 @@ int64_t Engine::pick_slot(const std::vector<int64_t>& prompt, const std::string&
   return best;
 }
 
+std::string Engine::group_of(const std::string& adapter) {
+  if (!adapters_ || adapters_->merged() || adapters_->stackable(adapter)) return "";
+  return adapter;
+}
+
+void Engine::use_group(const std::string& group) {
+  if (adapters_ && !adapters_->merged()) {
+    // Stacked rows need the single slot empty, or its adapter would add to every row.
+    const std::string wanted = group.empty() ? adapters::kBaseAdapter : group;
+    if (adapters_->attached() != wanted) adapters_->attach_for_batch(wanted);
+  }
+  // Captured graphs hold the adapter tensors and whether the row mask was set.
+  if (group != active_group_ && graphs_) graphs_ = std::make_unique<DecodeGraphs>();
+  active_group_ = group;
+}
+
+void Engine::refresh_masks() {
+  const int64_t width = adapters_ ? adapters_->stack().width() : 0;
+  if (width == 0) {
+    slot_masks_ = torch::Tensor();
+    return;
+  }
+  slot_masks_ = torch::zeros({config_.parallel, width}, adapters_->stack().mask_row("").options());  // [parallel, S]
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s].active) slot_masks_[s].copy_(adapters_->stack().mask_row(slots_[s].active->result.adapter));
+  }
+}
+
 void Engine::admit() {
-  // Requests run beside others of the same adapter: the head of the queue waits
-  // for the running batch to drain when it needs another one (FIFO, no starvation).
+  // Base rows and rows of stackable adapters share a batch, each row selecting its
+  // adapter through its mask row. An unstackable adapter needs a batch of its own:
+  // the head of the queue waits for the running batch to drain when its group
+  // differs (FIFO, no starvation).
   std::vector<PendingRequest> taken;
   bool busy = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.active != nullptr; });
   int64_t free_slots = std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.active; });
-  std::string adapter = active_adapter_;
+  std::string group = active_group_;
   {
     std::lock_guard lock(mutex_);
     while (!waiting_.empty() && free_slots > 0) {
       auto& front = waiting_.front();
-      if (busy && front.adapter != adapter) break;
-      adapter = front.adapter;
+      const auto front_group = group_of(front.adapter);
+      if (busy && front_group != group) break;
+      group = front_group;
       busy = true;
       taken.push_back(std::move(front));
       waiting_.pop_front();
@@ -200,16 +234,13 @@ void Engine::admit() {
     }
   }
   if (taken.empty()) return;
-  if (adapters_ && adapter != adapters_->active()) {
-    try {
-      adapters_->select(adapter);
-    } catch (const Error& e) {  // an adapter that does not fit: its requests fail, the engine goes on
-      for (auto& p : taken) end_pending(p, "error", e.what());
-      step_stats_.requests += taken.size();
-      return;
-    }
+  try {
+    use_group(group);
+  } catch (const Error& e) {  // an adapter that does not fit: its requests fail, the engine goes on
+    for (auto& p : taken) end_pending(p, "error", e.what());
+    step_stats_.requests += taken.size();
+    return;
   }
-  active_adapter_ = adapter;
   const int64_t vocab = net_->config().vocab_size;
   for (auto& p : taken) {
     if (p.request.config.max_new_tokens == 0) {  // nothing to generate: no need for the model
@@ -217,6 +248,7 @@ void Engine::admit() {
       ++step_stats_.requests;
       continue;
     }
+    const std::string adapter = p.adapter;
     const int64_t s = pick_slot(p.request.prompt, adapter);
     auto& slot = slots_[s];
     const auto& prompt = p.request.prompt;
@@ -229,6 +261,7 @@ void Engine::admit() {
     slot.to_prefill.assign(prompt.begin() + reused, prompt.end());
     slot.next_token = -1;
     slot.state = Slot::State::kPrefill;
+    if (slot_masks_.defined()) slot_masks_[s].copy_(adapters_->stack().mask_row(adapter));
     step_stats_.prompt_tokens += prompt.size();
     step_stats_.reused_tokens += reused;
     slot.active = std::make_unique<ActiveRequest>(std::move(p), *tokenizer_, vocab);  // `prompt` moves with it
@@ -245,12 +278,14 @@ bool Engine::has_work() const {
 
 bool Engine::step() {
   torch::NoGradGuard no_grad;
+  std::lock_guard model_lock(model_mutex_);
   step_stats_ = {};
   try {
     apply_cancellations();
     admit();
     prefill(config_.prefill_chunk);
     decode();
+    collect_unloaded();
   } catch (const std::exception& e) {
     fail_all(e.what());
     {
@@ -290,6 +325,8 @@ void Engine::start() {
         wake_.wait(lock, [&] { return stopping_ || !waiting_.empty() || !cancelled_.empty(); });
       }
       if (stopping_) break;
+      // std::mutex is not fair: without this a busy loop could starve a load/unload.
+      while (admin_waiting_ > 0 && !stopping_) std::this_thread::yield();
       try {
         step();
       } catch (const std::exception& e) {  // the requests it broke already carry the error

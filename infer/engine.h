@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The inference engine every generation path goes through (infer/): continuous
 // batching over fixed slots with preallocated KV, chunked prefill, per-row
-// sampling, prompt-prefix reuse and adapter switching between batches.
+// sampling, prompt-prefix reuse, per-row adapters in one batch, and adapters
+// loaded and unloaded while it runs.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -55,7 +57,9 @@ struct Submission {
 class Engine {
  public:
   // Shares the model and tokenizer (and `adapters`, may be null; its default is
-  // active when no request names another). Allocates the KV cache of
+  // used when a request names none). Rows of stackable adapters (AdapterStack) and
+  // base rows share one batch; a request for an adapter that is not stackable
+  // (embedding LoRA, modules_to_save) waits for a batch of its own. Allocates the KV cache of
   // `parallel` x (`ctx_size` + 1) tokens once (zeroed; the extra token is
   // scratch for idle rows). Throws ConfigError for a bad config.
   Engine(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer, const EngineConfig& config,
@@ -83,6 +87,26 @@ class Engine {
   void start();
   void stop();
 
+  // Loads the PEFT folder `dir` as adapter `name` while requests run; thread-safe.
+  // Reads the files first, then installs the adapter between two scheduler steps
+  // (blocks for at most one step). Throws UsageError for an empty or reserved
+  // name ("base"), a name already loaded or still being unloaded, or while an
+  // adapter is merged; IoError for a missing folder or file; FormatError/
+  // ShapeError naming the key or module when the adapter does not fit the model
+  // (nothing changes then). Without an adapter set at construction the engine
+  // makes its own.
+  void load_adapter(const std::string& name, const std::filesystem::path& dir);
+  // Unloads adapter `name`; thread-safe, returns at once. New submits naming it
+  // fail with UsageError; queued requests naming it end with finish reason
+  // "error" ("adapter 'x' was unloaded ..."); running ones finish first, and the
+  // adapter's weights are dropped after the last of them. When it was the
+  // default, the default becomes the base model. Throws UsageError for an
+  // unknown name or "base".
+  void unload_adapter(const std::string& name);
+  // The adapters requests may name now (not "base", not those being unloaded),
+  // sorted; thread-safe.
+  std::vector<std::string> adapter_names() const;
+
   EngineStats stats() const;  // thread-safe snapshot
   const EngineConfig& config() const { return config_; }
 
@@ -97,22 +121,38 @@ class Engine {
   void apply_cancellations();
   void fail_all(const std::string& error);
   bool has_work() const;
-  std::string resolve_adapter(const std::string& name) const;
+  std::string resolve_adapter(const std::string& name) const;  // under mutex_
+  std::string group_of(const std::string& adapter);
+  void use_group(const std::string& group);
+  void refresh_masks();
+  void collect_unloaded();
 
   model::CausalLM net_;
   std::shared_ptr<const text::Tokenizer> tokenizer_;
   EngineConfig config_;
   adapters::InferenceAdapters* adapters_;
+  std::unique_ptr<adapters::InferenceAdapters> owned_adapters_;  // made by load_adapter() when none was given
   std::set<int64_t> eos_ids_;
   std::unique_ptr<model::KvCache> cache_;
   std::unique_ptr<DecodeGraphs> graphs_;  // null: eager decode (CPU, or graphs off/unsupported)
   std::vector<Slot> slots_;
-  std::string active_adapter_;  // the adapter the running requests use
+  // "" while the running rows are base or stacked adapters (each row picks its own
+  // through `slot_masks_`), else the one unstackable adapter they all use.
+  std::string active_group_;
+  torch::Tensor slot_masks_;      // [parallel, S]: row s selects slot s's adapter; undefined when S = 0
+  std::set<std::string> unloading_;  // unloaded, still used by a running request
   bool length_dependent_rope_;  // dynamic/longrope: no prefix reuse, longrope recomputes
   int64_t longrope_original_ = 0;
 
+  // Held by a scheduler step and by adapter loads/unloads: the model and the
+  // adapter set change only between steps. Taken before `mutex_` when both are.
+  std::mutex model_mutex_;
+  std::atomic<int> admin_waiting_{0};  // loads/unloads waiting: the loop lets them in
+
   // The edge: guarded by mutex_, touched by submit()/cancel() and once per step.
   mutable std::mutex mutex_;
+  std::set<std::string> names_;  // what a request may name ("base" included)
+  std::string default_adapter_;  // what "" means
   std::condition_variable wake_;
   std::deque<PendingRequest> waiting_;
   std::set<uint64_t> cancelled_;

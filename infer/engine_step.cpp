@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "adapters/inference_adapters.h"
 #include "infer/decode_graphs.h"
 #include "infer/engine.h"
 #include "model/core/error.h"
@@ -34,6 +35,28 @@ bool stream(ActiveRequest& a, const StreamChunk& chunk, std::string& error) {
   }
 }
 
+// Points the stacked layers' row mask at the forward's slot window and unsets
+// it afterwards, so forwards outside the engine (training, Generator) see none.
+class MaskWindow {
+ public:
+  // `needed`: some row of the window uses a stacked adapter. Base-only forwards
+  // skip the stacked products (a captured graph must not change, so it keeps them).
+  MaskWindow(const adapters::InferenceAdapters* adapters, const torch::Tensor& masks, const std::string& group,
+             int64_t lo, int64_t rows, bool needed) {
+    if (!adapters || !masks.defined() || !group.empty() || !needed) return;
+    rows_ = adapters->stack().rows();
+    rows_->mask = masks.narrow(0, lo, rows);  // [B, S], a view: CUDA graphs read its storage
+  }
+  ~MaskWindow() {
+    if (rows_) rows_->mask = torch::Tensor();
+  }
+  MaskWindow(const MaskWindow&) = delete;
+  MaskWindow& operator=(const MaskWindow&) = delete;
+
+ private:
+  std::shared_ptr<model::LoraRowMask> rows_;
+};
+
 }  // namespace
 
 bool Engine::prefill(int64_t budget) {
@@ -59,6 +82,8 @@ void Engine::prefill_chunk(int64_t s, int64_t n) {
   const int64_t past = slot.cached.size();
   std::vector<int64_t> chunk(slot.to_prefill.begin(), slot.to_prefill.begin() + n);
   cache_->use_rows(s, ids_tensor({past}, device), past + n);
+  MaskWindow mask(adapters_, slot_masks_, active_group_, s, 1,
+                  slot.active->result.adapter != adapters::kBaseAdapter);
   auto logits = net_->forward({.input_ids = ids_tensor(chunk, device).unsqueeze(0),  // [1, n]
                                .cache = cache_.get(),
                                .last_logits_only = true});                          // [1, 1, V]
@@ -109,6 +134,10 @@ void Engine::decode() {
   }
   const auto device = net_->device();
   torch::Tensor logits;  // [B, V]
+  const bool any_adapter = std::any_of(rows.begin(), rows.end(), [&](int64_t s) {
+    return slots_[s].active->result.adapter != adapters::kBaseAdapter;
+  });
+  MaskWindow mask(adapters_, slot_masks_, active_group_, lo, B, any_adapter || graphs_ != nullptr);
   if (graphs_) {
     logits = graphs_->step(net_, *cache_, ids_tensor(ids, device), ids_tensor(lengths, device),
                            ids_tensor(positions, device));
@@ -122,14 +151,24 @@ void Engine::decode() {
   }
   ++step_stats_.decode_steps;
   for (int64_t s : rows) slots_[s].cached.push_back(slots_[s].next_token);
-  // Plain greedy rows take one batched argmax (one host sync); the others sample
-  // with their own settings and generator.
+  // Plain greedy rows take one batched argmax; the others one batched pass with
+  // their own settings and generators (RowSampler::choose_rows).
   auto greedy = logits.argmax(-1).to(torch::kCPU);  // [B]
   auto greedy_ids = greedy.accessor<int64_t, 1>();
-  std::vector<int64_t> chosen;
-  for (int64_t s : rows) {
-    auto& sampler = slots_[s].active->sampler;
-    chosen.push_back(sampler.plain_greedy() ? greedy_ids[s - lo] : sampler.choose(logits.narrow(0, s - lo, 1)));
+  std::vector<int64_t> chosen, others;
+  std::vector<RowSampler*> samplers;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& sampler = slots_[rows[i]].active->sampler;
+    chosen.push_back(greedy_ids[rows[i] - lo]);
+    if (sampler.plain_greedy()) continue;
+    others.push_back(i);
+    samplers.push_back(&sampler);
+  }
+  if (!samplers.empty()) {
+    std::vector<int64_t> at;
+    for (int64_t i : others) at.push_back(rows[i] - lo);
+    auto picked = RowSampler::choose_rows(logits.index_select(0, ids_tensor(at, device)), samplers);  // [N] ids
+    for (size_t j = 0; j < others.size(); ++j) chosen[others[j]] = picked[j];
   }
   step_stats_.decoded_tokens += rows.size();
   for (size_t i = 0; i < rows.size(); ++i) on_token(rows[i], chosen[i]);

@@ -51,4 +51,23 @@ at::Tensor warp_logits(const at::Tensor& logits_in, const GenerateConfig& c) {
   return logits;
 }
 
+at::Tensor warp_logits_rows(const at::Tensor& logits_in, const RowWarpers& w) {
+  const int64_t V = logits_in.size(-1);
+  // Dividing by 1 is exact, so rows without a temperature stay bit-identical.
+  auto logits = logits_in / w.temperature;  // [N, V]
+  // top-k: the k-th largest value per row; k = V (off) keeps everything.
+  auto k = torch::where((w.top_k > 0) & (w.top_k < V), w.top_k, torch::full_like(w.top_k, V));  // [N, 1]
+  auto descending = std::get<0>(logits.sort(-1, /*descending=*/true));                        // [N, V]
+  logits = logits.masked_fill(logits < descending.gather(-1, k - 1), kNegInf);
+  // top-p as warp_logits; with top_p = 1 it drops only tokens of probability 0,
+  // which changes no probability.
+  auto [sorted, order] = logits.sort(-1, /*descending=*/false);
+  auto remove_sorted = sorted.softmax(-1).cumsum(-1) <= (1.0 - w.top_p);  // [N, V]
+  remove_sorted.narrow(-1, V - 1, 1).fill_(false);
+  logits = logits.masked_fill(remove_sorted.scatter(-1, order, remove_sorted), kNegInf);
+  auto probs = logits.softmax(-1);
+  auto threshold = probs.amax(-1, /*keepdim=*/true) * w.min_p;  // [N, 1]; 0 keeps all
+  return logits.masked_fill(probs < threshold, kNegInf);
+}
+
 }  // namespace lorag::infer

@@ -24,4 +24,16 @@ void apply_frequency_presence(at::Tensor& logits, const at::Tensor& counts, doub
 // [B, V]; filtered entries become -inf. Returns the warped logits.
 at::Tensor warp_logits(const at::Tensor& logits, const GenerateConfig& config);
 
+// Per-row settings for warp_logits_rows(): [N, 1] fp32 on the logits' device,
+// except top_k [N, 1] int64 (0 = off). A row with the "off" value of a setting
+// (temperature 1, top_k 0, top_p 1, min_p 0) is left as warp_logits leaves it.
+struct RowWarpers {
+  at::Tensor temperature, top_k, top_p, min_p;
+};
+
+// warp_logits with each row's own settings, in one pass over logits [N, V] fp32
+// (issue 12's batched sampling): row i equals warp_logits on row i alone with its
+// config. Returns the warped logits.
+at::Tensor warp_logits_rows(const at::Tensor& logits, const RowWarpers& warpers);
+
 }  // namespace lorag::infer

@@ -27,8 +27,15 @@ class RowSampler {
   // logits [1, V] of this row (any float dtype and device) → the chosen id, after
   // transformers' repetition penalty, OpenAI's frequency/presence penalties, then
   // argmax or sampling from the warped distribution (logits_processing.h). One
-  // host sync.
+  // host sync. Same as choose_rows() with this row alone.
   int64_t choose(const at::Tensor& logits);
+
+  // Chooses for several rows at once: logits [N, V] (any float dtype and device),
+  // row i belonging to rows[i]. Penalties and warpers run as one batched pass with
+  // per-row settings; sampling takes argmax(p / q) with q ~ Exp(1) drawn from each
+  // row's own generator, the draw torch::multinomial makes for one sample, so every
+  // row picks exactly what it picks alone. One host sync.
+  static std::vector<int64_t> choose_rows(const at::Tensor& logits, const std::vector<RowSampler*>& rows);
 
   // Records an id the row generated (it joins `seen` and the counts).
   void record(int64_t id);

@@ -26,6 +26,29 @@ std::string shape_str(const torch::Tensor& t) {
   out << t.sizes();
   return out.str();
 }
+
+// Every row's adapter as one pair of matmuls over the stacked columns, the mask
+// zeroing the columns of the adapters a row does not use. Chosen over gathering each
+// row's A/B (index_select + bmm) because it copies no weights per step, reads each
+// stacked weight once whatever the batch size, runs the same kernels for prefill
+// and decode, and holds no index tensors a CUDA graph would have to refresh; its
+// cost grows with the number of resident adapters, which stays small (a few, of
+// rank 8-64) next to the base product. `at::_grouped_mm` would need the rows sorted
+// by adapter and a per-step offsets tensor, for no gain at these sizes.
+torch::Tensor add_stacked(const torch::Tensor& x, torch::Tensor out, const torch::Tensor& a, const torch::Tensor& b,
+                          const torch::Tensor& mask) {
+  LORAG_CHECK(x.dim() >= 2 && mask.dim() == 2 && mask.size(0) == x.size(0) && mask.size(1) == a.size(0), ShapeError,
+              "lora_linear: stacked adapters need x [B, ..., in] and a row mask [B, ", a.size(0), "], got x ",
+              shape_str(x), " and mask ", shape_str(mask));
+  auto h = x.to(a.scalar_type());
+  auto low = torch::matmul(h, a.t());                                // [B, T, S]
+  low.view({mask.size(0), -1, low.size(-1)}).mul_(mask.unsqueeze(1));  // [B, T, S]: each row's own adapter only
+  if (!torch::GradMode::is_enabled() && low.scalar_type() == out.scalar_type() && out.is_contiguous()) {
+    out.view({-1, out.size(-1)}).addmm_(low.view({-1, low.size(-1)}), b.t());  // [B·T, S]·[S, out]
+    return out;
+  }
+  return out + torch::matmul(low, b.t()).to(out.scalar_type());  // [B, T, out]
+}
 }  // namespace
 
 double lora_scale(int64_t r, double alpha, bool use_rslora) {
@@ -42,6 +65,7 @@ LoraLinearImpl::LoraLinearImpl(int64_t in_features, int64_t out_features, bool b
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   auto out = quantized_ ? quant::quantized_linear(x, quantized_, bias)     // [..., out]
                         : torch::nn::functional::linear(x, weight, bias);  // [..., out]
+  if (stack_a_.defined() && rows_ && rows_->mask.defined()) out = add_stacked(x, out, stack_a_, stack_b_, rows_->mask);
   if (lora_A.is_empty() || !enabled_ || merged_) return out;
   // PEFT casts the input to the adapter dtype, then adds the update to the base result.
   auto h = x.to(lora_A->weight.scalar_type());
@@ -130,6 +154,24 @@ void LoraLinearImpl::unmerge() {
   torch::NoGradGuard no_grad;
   weight.copy_((weight.to(torch::kFloat32) - delta_weight()).to(weight.scalar_type()));
   merged_ = false;
+}
+
+void LoraLinearImpl::set_stack(const torch::Tensor& a, const torch::Tensor& b,
+                               std::shared_ptr<const LoraRowMask> rows) {
+  LORAG_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(1) == in_features() && b.size(0) == out_features() &&
+                  b.size(1) == a.size(0),
+              ShapeError, "lora_linear: stacked A is ", shape_str(a), " and B is ", shape_str(b), ", expected [S, ",
+              in_features(), "] and [", out_features(), ", S] for weight ", shape_str(weight));
+  LORAG_CHECK(rows != nullptr, Error, "lora_linear: stacked adapters need a row mask");
+  stack_a_ = a;
+  stack_b_ = b;
+  rows_ = std::move(rows);
+}
+
+void LoraLinearImpl::clear_stack() {
+  stack_a_ = torch::Tensor();
+  stack_b_ = torch::Tensor();
+  rows_.reset();
 }
 
 void LoraLinearImpl::set_quantized_base(std::shared_ptr<const quant::QuantizedWeight> q) {

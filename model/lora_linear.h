@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "model/lora_row_mask.h"
+
 namespace lorag::model {
 namespace quant {
 class QuantizedWeight;
@@ -84,6 +86,17 @@ class LoraLinearImpl : public torch::nn::Module {
   // when quantized; `weight` itself otherwise).
   torch::Tensor dense_weight() const;
 
+  // Stacked adapters, for batches whose rows use different adapters (issue 12):
+  // `a` [S, in] and `b` [out, S] hold every resident adapter side by side (its A
+  // rows and its B columns times its scale, zero-padded to a common rank), and
+  // `rows` is the mask shared by all stacked layers of the model. While
+  // `rows->mask` is defined, forward adds ((x·aᵀ) ⊙ mask)·bᵀ for x [B, T, in] and
+  // mask [B, S]; otherwise the stack is ignored. Independent of the single adapter
+  // slot (training, merge). Throws ShapeError naming both shapes on a mismatch.
+  void set_stack(const torch::Tensor& a, const torch::Tensor& b, std::shared_ptr<const LoraRowMask> rows);
+  void clear_stack();
+  bool stacked() const { return stack_a_.defined(); }
+
   int64_t in_features() const { return weight.size(1); }
   int64_t out_features() const { return weight.size(0); }
 
@@ -98,6 +111,9 @@ class LoraLinearImpl : public torch::nn::Module {
   bool enabled_ = true;
   bool merged_ = false;
   std::shared_ptr<const quant::QuantizedWeight> quantized_;  // null: `weight` is dense
+  torch::Tensor stack_a_;  // [S, in]; undefined: no stacked adapters
+  torch::Tensor stack_b_;  // [out, S]
+  std::shared_ptr<const LoraRowMask> rows_;
 };
 TORCH_MODULE(LoraLinear);
 

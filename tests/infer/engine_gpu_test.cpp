@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "adapters/inference_adapters.h"
 #include "infer/decode_graphs.h"
 #include "infer/engine.h"
 #include "tests/infer/id_tokenizer.h"
+#include "infer/prompt_formatter.h"
 #include "tests/model/model_test_util.h"
+#include "tests/test_util.h"
 
 namespace lorag::infer {
 namespace {
@@ -46,6 +49,40 @@ TEST(DecodeGraphs, ReplayGivesTheEagerTokensAndTransformersGreedy) {
   auto b = run(eager, requests);
   for (size_t i = 0; i < requests.size(); ++i) EXPECT_EQ(a[i].token_ids, b[i].token_ids) << "request " << i;
   EXPECT_EQ(a[0].token_ids, ids_of(m.reference.at("gen_single")[0]));
+}
+
+// Stacked adapters of ranks 4, 8 and 16/2 and base rows in one graph-replayed batch,
+// with an adapter loaded in between (the graphs are recaptured on the new stacks).
+TEST(DecodeGraphs, MixedAdapterRowsReplayAsEagerAndMatchPeft) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
+  const auto root = test::fixture("cli_adapters");
+  auto loaded = test::load_cpu(root / "chat_bpe");
+  loaded.net->to(torch::kCUDA);
+  PromptFormatter formatter(loaded.tokenizer, loaded.chat_template_source, "auto");
+  const auto reference = test::read_json(root / "reference.json");
+  adapters::InferenceAdapters bank(loaded.net, {.specs = {"a=" + (root / "a").string(), "b=" + (root / "b").string()}});
+  Engine graphs(loaded.net, loaded.tokenizer, {.parallel = 4}, &bank);
+  graphs.load_adapter("c", root / "c");
+  std::vector<EngineRequest> requests;
+  for (std::string name : {"a", "base", "b", "c"}) {
+    const auto& c = reference["a"]["cases"][0];
+    requests.push_back({.prompt = formatter.encode_prompt(c["prompt"].get<std::string>(), ""),
+                        .config = {.max_new_tokens = 16, .ignore_eos = true}, .adapter = name});
+  }
+  auto a = run(graphs, requests);
+  std::vector<EngineResult> b;
+  {
+    Engine eager(loaded.net, loaded.tokenizer, {.parallel = 4, .cuda_graphs = false}, &bank);
+    EXPECT_EQ(eager.adapter_names(), (std::vector<std::string>{"a", "b", "c"}));  // the shared set holds 'c' now
+    b = run(eager, requests);
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(a[i].token_ids, b[i].token_ids) << "request " << i;
+    if (requests[i].adapter == "base") continue;
+    // fp32 on CUDA (TF32 off by default in LibTorch): PEFT's greedy tokens.
+    EXPECT_EQ(a[i].token_ids, reference[requests[i].adapter]["cases"][0]["ids"].get<std::vector<int64_t>>())
+        << "adapter " << requests[i].adapter;
+  }
 }
 
 }  // namespace
