@@ -46,7 +46,6 @@ PY=$(command -v python3)
 TORCH_PREFIX=$($PY -c 'import torch;print(torch.utils.cmake_prefix_path)')
 
 # ---- build (only what the GPU checks need) ------------------------------------
-GPU_TESTS=(model_tests_gpu infer_tests_gpu train_tests_gpu rag_encoder_tests_gpu)
 if [[ ! -f build-gpu/build.ninja ]]; then
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$ROOT/usr;$LIBDIR/cmake" \
@@ -54,8 +53,9 @@ if [[ ! -f build-gpu/build.ninja ]]; then
     -DHDF5_ROOT="$LIBDIR/hdf5/serial" -DBoost_INCLUDE_DIR="$ROOT/usr/include" \
     -DLORAG_TEST_PYTHON="$PY" 2>&1 | tee "$OUT_DIR/configure.log" | tail -15
 fi
-targets=(lorag)
-for t in "${GPU_TESTS[@]}"; do ninja -C build-gpu -t targets all | grep -q "^$t:" && targets+=("$t"); done
+# `lorag` and every test binary holding *_gpu_test.cpp files (tests/CMakeLists.txt names them *_gpu).
+mapfile -t gpu_tests < <(ninja -C build-gpu -t targets all | grep -o "^[a-z_]*_tests_gpu:" | tr -d :)
+targets=(lorag "${gpu_tests[@]}")
 log "building ${targets[*]}"
 ninja -C build-gpu -k 0 "${targets[@]}" > "$OUT_DIR/build.log" 2>&1
 build_rc=$?
@@ -78,14 +78,20 @@ if [[ "$WHAT" == bench || "$WHAT" == all ]]; then
   BIN=build-gpu/cli/lorag
   LORAG_BIN=$BIN $PY bench/bench_generate.py --model "$MODEL" --device cuda --dtype bf16 --repeats 3 \
     2>&1 | tee "$OUT_DIR/bench_generate.md" | tail -20
-  for graphs in on off; do
-    $BIN bench engine --model "$MODEL" --device cuda --dtype bf16 --cuda-graphs $graphs \
-      --concurrency 1 4 16 --prompt-tokens 64 --new-tokens 64 2>&1 | tee "$OUT_DIR/bench_engine_graphs_$graphs.md" | tail -12
-  done
-  if $BIN quantize --help > /dev/null 2>&1; then
-    $BIN quantize --model "$MODEL" --out /tmp/smollm2.q4_1.gguf --type q4_1 > /dev/null 2>&1 &&
-      $BIN bench generate --model /tmp/smollm2.q4_1.gguf --device cuda --repeats 3 --new-tokens 64 \
-        --prompt-tokens 128 2>&1 | tee "$OUT_DIR/bench_quant_cuda.md" | tail -8
+  # The engine: CUDA graphs against eager; base rows against four adapters mixed in the batch.
+  $PY scripts/make_bench_adapters.py "$MODEL" /tmp/bench_adapters > /dev/null 2>&1
+  MIX=(--adapter a=/tmp/bench_adapters/a --adapter b=/tmp/bench_adapters/b --adapter c=/tmp/bench_adapters/c
+       --adapter d=/tmp/bench_adapters/d --mix a b c d)
+  $BIN bench engine --model "$MODEL" --device cuda --dtype bf16 --concurrency 1 4 16 --prompt-tokens 64 \
+    --new-tokens 64 "${MIX[@]}" 2>&1 | tee "$OUT_DIR/bench_engine_graphs.md" | tail -12
+  $BIN bench engine --model "$MODEL" --device cuda --dtype bf16 --cuda-graphs off --concurrency 1 16 \
+    --prompt-tokens 64 --new-tokens 64 --preamble-tokens 0 2>&1 | tee "$OUT_DIR/bench_engine_eager.md" | tail -6
+  # Quantized weights on CUDA: kept quantized against dequantized at load, same GGUF.
+  if $BIN quantize --model "$MODEL" --out /tmp/smollm2.q4_1.gguf --type q4_1 > /dev/null 2>&1; then
+    for q in keep dequantize; do
+      $BIN bench generate --model /tmp/smollm2.q4_1.gguf --device cuda --quantized $q --repeats 3 --new-tokens 64 \
+        --prompt-tokens 128 2>&1 | tee "$OUT_DIR/bench_quant_cuda_$q.md" | tail -3
+    done
   fi
 fi
 log "done"
