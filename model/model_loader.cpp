@@ -116,9 +116,7 @@ LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
   out.net = CausalLM(out.config, torch::TensorOptions().dtype(dtype).device(device));
   std::set<std::string> kept;
   if (quant::resolve_quantized_mode(options.quantized, device.is_cuda()) == quant::QuantizedMode::kKeep) {
-    LORAG_CHECK(device.is_cpu(), UsageError, "--quantized keep: quantized kernels run on the cpu only, not ",
-                device.str(), " (hint: --quantized dequantize or auto)");
-    kept = quant::keep_quantized_weights(*out.net, file, out.config);
+    kept = quant::keep_quantized_weights(*out.net, file, out.config, device);
     if (const auto& embed = out.net->quantized_embedding()) {
       ++out.quantized_tensors;
       out.quantized_bytes += embed->nbytes();
@@ -132,7 +130,8 @@ LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
   }
   if (out.quantized_tensors > 0) {
     log::info("gguf: ", out.quantized_tensors, " matrices kept quantized (", out.quantized_bytes >> 20, " MiB, ",
-              quant::isa_name(quant::active_isa()), " kernels); the rest in ", c10::toString(dtype));
+              device.is_cuda() ? std::string_view("cuda") : quant::isa_name(quant::active_isa()),
+              " kernels); the rest in ", c10::toString(dtype));
   }
   load_weights(*out.net, *source, kept);
   out.net->eval();
