@@ -11,6 +11,7 @@
 #include "model/model_loader.h"
 #include "model/quant/quantized_weight.h"
 #include "tests/model/formats/gguf_test_util.h"
+#include "tests/model/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace lorag::model::quant {
