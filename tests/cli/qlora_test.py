@@ -2,7 +2,8 @@
 """QLoRA: `lorag train` on a GGUF whose matrices stay quantized (every kept type,
 tests/model/quant): the loss falls, gradients reach the adapters of the first layer
 through the quantized matrices above them, and the adapter loads in PEFT on the
-base transformers dequantizes from the same file, with the logits of base + s·B·A."""
+base transformers dequantizes from the same file, with the logits of base + s·B·A;
+and `--quantize q8_0` on a Hugging Face folder."""
 import csv
 import json
 import os
@@ -79,6 +80,38 @@ class QLoRA(unittest.TestCase):
         scale_of = merged_logits.abs().max().item()
         self.assertLess((peft_logits - merged_logits).abs().max().item() / scale_of, FP32_REL_TOLERANCE)
         self.assertGreater((peft_logits - base_logits).abs().max().item() / scale_of, 1e-3)
+
+
+class QuantizeAtLoad(unittest.TestCase):
+    """`--quantize q8_0` on a Hugging Face folder: the 64-wide matrices become q8_0 blocks,
+    the 112-wide down_proj stays dense, and training still lowers the loss."""
+
+    def test_hf_model_quantized_at_load_trains_and_saves_a_peft_adapter(self):
+        hf = FIXTURES / "models" / "chat_bpe"  # hidden 64, intermediate 112, 2 layers
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "run"
+            flags = [f if f != FOLDER / "model.gguf" else hf for f in FLAGS]
+            rc, _, err = lorag("train", *flags, "--quantize", "q8_0", "--data", DATA, "--out", out,
+                               env={"OMP_NUM_THREADS": "1"})
+            self.assertEqual(rc, 0, err)
+            # 2 layers x 6 matrices of input width 64 (q, k, v, o, gate, up); down_proj (112) is not a multiple of 32.
+            self.assertIn("--quantize q8_0: 12 matrices quantized at load", err)
+            self.assertIn("2 left dense", err)
+            with open(out / "metrics.csv") as f:
+                rows = list(csv.DictReader(f))
+            self.assertLess(float(rows[-1]["loss"]), float(rows[0]["loss"]))
+            tensors = load_file(str(out / "adapter_model.safetensors"))
+            self.assertEqual(len([k for k in tensors if ".lora_B." in k]), 2 * 3)
+            base = AutoModelForCausalLM.from_pretrained(hf, dtype=torch.float32).eval()
+            peft = PeftModel.from_pretrained(base, out).eval()
+            self.assertEqual(len([n for n, _ in peft.named_modules() if n.endswith(".lora_A")]), 2 * 3)
+
+    def test_a_type_it_cannot_quantize_to_is_a_usage_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, _, err = lorag("train", "--model", FIXTURES / "models" / "chat_bpe", "--quantize", "q3_k",
+                               "--data", DATA, "--out", Path(tmp) / "run", "--max-steps", 1)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("--quantize 'q3_k' is not a type lorag quantizes to", err)
 
 
 if __name__ == "__main__":
