@@ -109,6 +109,8 @@ AttachPlan plan_attach(const std::map<std::string, torch::Tensor>& tensors, cons
       LORAG_CHECK(module == kEmbedModule && !model->config().tie_word_embeddings, FormatError, source, ": '",
                   pair.a_key, "' is an embedding lora for '", module, "', which lorag supports only on ",
                   kEmbedModule, " of a model with untied embeddings");
+      LORAG_CHECK(!model->quantized_embedding(), UsageError, source, ": '", pair.a_key, "' is an embedding lora for ",
+                  kEmbedModule, ", which is kept quantized (hint: --quantized dequantize)");
       auto embed = model->model->embed_tokens;  // [V, C]
       LORAG_CHECK(pair.a.size(1) == embed.size(0) && pair.b.size(0) == embed.size(1), ShapeError, source, ": '",
                   pair.a_key, "' is ", shape_str(pair.a), " and '", pair.b_key, "' is ", shape_str(pair.b),
@@ -161,6 +163,8 @@ AdapterSet AdapterSet::create(model::CausalLMImpl& model, const LoraConfig& conf
     tensors[adapter_key(module_name, Kind::kLoraB)] = torch::zeros({linear->out_features(), r});  // [out, R]
   }
   if (is_target(config, kEmbedModule, false)) {
+    LORAG_CHECK(!model.quantized_embedding(), UsageError, "lora config: target '", kEmbedModule,
+                "' is an embedding lora on an embedding kept quantized (hint: --quantized dequantize)");
     const int64_t r = config.rank_for(kEmbedModule);
     const auto& embed = model.model->embed_tokens;  // [V, C]
     // PEFT's embedding init is the other way round: A = 0, B ~ N(0, 1).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `lorag quantize`: a GGUF file's matrices re-encoded as q8_0, q4_0, ... (model/quant).
+// `lorag quantize`: a GGUF file's matrices re-encoded as q8_0, q4_0, q4_k, ... (model/quant).
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,7 +18,8 @@ model::formats::GgufType parse_type(std::string name) {
   for (std::uint32_t id = 0; id < 64; ++id) {
     if (auto info = model::formats::gguf_type_info(id); info && info->name == name) return info->type;
   }
-  LORAG_FAIL(UsageError, "--type '", name, "' is not a ggml type (expected q8_0, q4_0, q4_1, q5_0, q5_1, f16, bf16 or f32)");
+  LORAG_FAIL(UsageError, "--type '", name,
+             "' is not a ggml type (expected q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, f16, bf16 or f32)");
 }
 }  // namespace
 
@@ -28,7 +29,8 @@ int run_quantize(const Args& args) {
   all.add_options()
       ("model", po::value(&model_path)->value_name("FILE.gguf"), "GGUF file to re-encode; default: the bundled model")
       ("out", po::value(&out)->value_name("FILE.gguf")->required(), "GGUF file to write")
-      ("type", po::value(&type)->default_value(type), "matrix type: q8_0, q4_0, q4_1, q5_0, q5_1, f16, bf16 or f32");
+      ("type", po::value(&type)->default_value(type), "matrix type: q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k (matrices whose rows are not "
+       "256-multiples: q5_0, q5_1, q8_0 as llama.cpp), f16, bf16 or f32");
   po::variables_map vm;
   if (!parse_options(args, all, {}, vm)) {
     print_usage("quantize", "Writes a GGUF file with its matrices re-encoded as --type (llama.cpp's "
@@ -42,7 +44,9 @@ int run_quantize(const Args& args) {
   const auto target = parse_type(type);
   const auto file = model::formats::GgufFile::open(model_path);
   const auto report = model::quant::requantize_gguf(file, target, out);
-  log::info("wrote ", out, ": ", report.requantized, " matrices as ", type, ", ", report.kept, " tensors copied; ",
+  log::info("wrote ", out, ": ", report.requantized, " matrices as ", type,
+            report.fallback ? " (" + std::to_string(report.fallback) + " more as its fallback type)" : std::string(),
+            ", ", report.kept, " tensors copied; ",
             report.bytes_in >> 20, " MiB -> ", report.bytes_out >> 20, " MiB");
   std::cout << out << "\n";
   return 0;

@@ -16,6 +16,7 @@
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/model_loader.h"
+#include "model/quant/quantize_at_load.h"
 #include "train/dist_group.h"
 #include "train/trainer.h"
 
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct TrainFlags {
-  std::string data, eval, out, resume, format = "auto";
+  std::string data, eval, out, resume, format = "auto", quantize;
   double eval_fraction = 0.0;
   double dist_timeout = 300.0;
   int64_t max_seq_len = 2048;
@@ -42,6 +43,9 @@ po::options_description train_options(TrainFlags& f, train::TrainConfig& c) {
       ("out", po::value(&f.out)->required()->value_name("DIR"),
        "run folder: adapter (PEFT), metrics.csv, loss.svg, train_config.json, checkpoints/")
       ("format", po::value(&f.format)->default_value(f.format), "auto, alpaca, chat or prompt-completion")
+      ("quantize", po::value(&f.quantize)->value_name("TYPE"),
+       "QLoRA on a dense model: quantize its linear layers at load to q8_0, q4_k, ... (they stay frozen; "
+       "a GGUF file's quantized matrices are kept as stored anyway)")
       ("max-seq-len", po::value(&f.max_seq_len)->default_value(f.max_seq_len), "tokens per sequence; longer examples are cut")
       ("packing", po::bool_switch(&f.packing), "pack short examples into max-seq-len sequences (block-causal attention)")
       ("train-on-prompt", po::bool_switch(&f.train_on_prompt), "count prompt tokens in the loss (default: responses only)")
@@ -169,6 +173,12 @@ int run_train(const Args& args) {
   if (!rank0) data_config.cache_dir.clear();  // rank 0 alone writes into the run folder
   const auto model_path = resolve_model_path(model_opts);
   auto loaded = model::load_model(model_path, model_opts.load);
+  if (!flags.quantize.empty()) {
+    const auto report = model::quant::quantize_linear_bases(*loaded.net, model::quant::parse_quantize_type(flags.quantize));
+    log::info("--quantize ", flags.quantize, ": ", report.matrices, " matrices quantized at load (", report.bytes >> 20,
+              " MiB), ", report.skipped, " left dense (rows not a multiple of the block)");
+    malloc_trim(0);  // hand the freed dense weights back to the system
+  }
   const auto tmpl = data_template(loaded, model_opts.chat_template);
   auto dataset = data::build_dataset(flags.data, *loaded.tokenizer, tmpl, data_config);
   const auto& st = dataset.stats;

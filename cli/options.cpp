@@ -22,7 +22,7 @@ po::options_description model_options(ModelOptions& o) {
        "SmolLM2-135M-Instruct.Q4_1.gguf")
       ("device", po::value(&o.load.device)->default_value(o.load.device), "auto, cpu, cuda or cuda:N")
       ("dtype", po::value(&o.load.dtype)->default_value(o.load.dtype),
-       "auto (bf16 on cuda, fp32 on cpu; bf16 is faster on cpus with avx512_bf16/amx), fp32, bf16 or fp16")
+       "auto (bf16 on cuda and on cpus with avx512_bf16/amx, else fp32), fp32, bf16 or fp16")
       ("quantized", po::value(&o.load.quantized)->default_value(o.load.quantized),
        "GGUF quantized matrices: auto (keep on cpu, dequantize on cuda), keep (run the blocks as stored: "
        "4-7x less memory, as llama.cpp) or dequantize (dense in --dtype)")

@@ -18,8 +18,8 @@ namespace lorag::model {
 
 struct LoadOptions {
   std::string device = "auto";  // "cpu", "cuda", "cuda:1"; "auto" = cuda when available
-  std::string dtype = "auto";   // "fp32", "bf16", "fp16"; "auto" = bf16 on cuda, fp32 on cpu (the
-                                // load line says when the cpu has native bf16, cpu_has_fast_bf16)
+  std::string dtype = "auto";   // "fp32", "bf16", "fp16"; "auto" = bf16 on cuda and on cpus with
+                                // native bf16 (cpu_has_fast_bf16), else fp32; the load line says which
   // GGUF quantized matrices: "keep" (run the blocks as stored, CPU), "dequantize"
   // (dense in `dtype`), "auto" (keep on cpu, dequantize on cuda). The library default
   // is "dequantize" so callers that read or export `weight` (convert, merge) get
@@ -43,8 +43,8 @@ struct LoadedModel {
 c10::Device resolve_device(const std::string& name);
 // Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX-BF16).
 bool cpu_has_fast_bf16();
-// Resolves "auto"/"fp32"/"bf16"/"fp16" for `device` (auto: bf16 on CUDA, fp32 on the
-// CPU); throws UsageError otherwise.
+// Resolves "auto"/"fp32"/"bf16"/"fp16" for `device` (auto: bf16 on CUDA and on CPUs
+// with native bf16, fp32 on other CPUs); throws UsageError otherwise.
 c10::ScalarType resolve_dtype(const std::string& name, const c10::Device& device);
 
 // Whether `path` is a GGUF file (a regular file named *.gguf or starting with "GGUF").

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "model/core/error.h"
+#include "model/formats/gguf_quantize_k.h"
 #include "model/formats/half.h"
 
 namespace lorag::model::formats {
@@ -86,13 +87,14 @@ void quantize_legacy(GgufType type, std::span<const float> x, std::uint8_t* out)
 
 bool can_quantize(GgufType type) {
   return type == GgufType::kF32 || type == GgufType::kF16 || type == GgufType::kBF16 || type == GgufType::kQ8_0 ||
-         type == GgufType::kQ4_0 || type == GgufType::kQ4_1 || type == GgufType::kQ5_0 || type == GgufType::kQ5_1;
+         type == GgufType::kQ4_0 || type == GgufType::kQ4_1 || type == GgufType::kQ5_0 || type == GgufType::kQ5_1 ||
+         type == GgufType::kQ4_K || type == GgufType::kQ5_K || type == GgufType::kQ6_K;
 }
 
 std::vector<std::uint8_t> quantize(GgufType type, std::span<const float> values) {
   const GgufTypeInfo& info = gguf_type_info(type);
   LORAG_CHECK(can_quantize(type), FormatError, "gguf: writing ", info.name,
-              " tensors is not supported (supported: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1)");
+              " tensors is not supported (supported: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k)");
   const auto n = static_cast<std::int64_t>(values.size());
   LORAG_CHECK(n % info.block_size == 0, FormatError, "gguf: cannot quantize ", n, " values to ", info.name,
               ": not a multiple of the block size ", info.block_size);
@@ -113,6 +115,15 @@ std::vector<std::uint8_t> quantize(GgufType type, std::span<const float> values)
       break;
     case GgufType::kQ8_0:
       quantize_q8_0(values, p);
+      break;
+    case GgufType::kQ4_K:
+      detail::quantize_q4_k(values.data(), n / info.block_size, p);
+      break;
+    case GgufType::kQ5_K:
+      detail::quantize_q5_k(values.data(), n / info.block_size, p);
+      break;
+    case GgufType::kQ6_K:
+      detail::quantize_q6_k(values.data(), n / info.block_size, p);
       break;
     default:
       quantize_legacy(type, values, p);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // fp32 -> GGUF storage conversion for the types lorag writes (model/formats):
 // f32, f16, bf16, q8_0, q4_0, q4_1, q5_0 and q5_1, bit-exact with ggml's reference
-// quantizers (`quantize_row_*_ref`).
+// quantizers (`quantize_row_*_ref`); q4_k, q5_k and q6_k with ggml's reference
+// algorithm (gguf_quantize_k.h).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,8 @@
 
 namespace lorag::model::formats {
 
-// Whether `quantize` handles `type` (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1).
+// Whether `quantize` handles `type` (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1,
+// q4_k, q5_k, q6_k).
 bool can_quantize(GgufType type);
 
 // Encodes `values` as `type`, returning the tensor bytes (little-endian). q8_0

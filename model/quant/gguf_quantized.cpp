@@ -27,17 +27,18 @@ namespace {
 // a copy with llama's q/k row permutation undone.
 std::shared_ptr<const QuantizedWeight> wrap(const std::shared_ptr<const formats::GgufFile>& file,
                                             const formats::GgufTensorInfo& info, const std::vector<int64_t>& shape,
-                                            int64_t heads = 0) {
+                                            const c10::Device& device, int64_t heads = 0) {
   const int64_t row_bytes = static_cast<int64_t>(info.n_bytes) / shape[0];
   auto blocks = torch::from_blob(const_cast<std::uint8_t*>(info.data.data()), {shape[0], row_bytes},
                                  [file](void*) {}, torch::TensorOptions().dtype(torch::kUInt8));
   if (heads > 0) blocks = unpermute_llama_rows(blocks, heads);
-  return std::make_shared<const QuantizedWeight>(info.type, shape[0], shape[1], blocks);
+  QuantizedWeight weight(info.type, shape[0], shape[1], blocks);
+  return std::make_shared<const QuantizedWeight>(device.is_cpu() ? std::move(weight) : weight.to(device));
 }
 }  // namespace
 
 std::set<std::string> keep_quantized_weights(CausalLMImpl& net, std::shared_ptr<const formats::GgufFile> file,
-                                             const ModelConfig& config) {
+                                             const ModelConfig& config, const c10::Device& device) {
   const std::string arch = file->metadata().get_string("general.architecture");
   std::map<std::string, const formats::GgufTensorInfo*> by_hf;
   for (const auto& info : file->tensors()) {
@@ -47,7 +48,7 @@ std::set<std::string> keep_quantized_weights(CausalLMImpl& net, std::shared_ptr<
   std::set<std::string> kept;
   const std::string embed = "model.embed_tokens.weight";
   if (auto it = by_hf.find(embed); it != by_hf.end()) {
-    net.set_quantized_embedding(wrap(file, *it->second, it->second->torch_shape()));
+    net.set_quantized_embedding(wrap(file, *it->second, it->second->torch_shape(), device));
     kept.insert(embed);
   }
   for (const auto& item : net.named_modules()) {
@@ -64,7 +65,7 @@ std::set<std::string> keep_quantized_weights(CausalLMImpl& net, std::shared_ptr<
     int64_t heads = 0;
     if (arch == "llama" && info.name.find(".attn_q.") != std::string::npos) heads = config.num_attention_heads;
     if (arch == "llama" && info.name.find(".attn_k.") != std::string::npos) heads = config.num_key_value_heads;
-    linear->set_quantized_base(wrap(file, info, shape, heads));
+    linear->set_quantized_base(wrap(file, info, shape, device, heads));
     kept.insert(name);
   }
   return kept;

@@ -4,9 +4,13 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <type_traits>
+#include <vector>
+
 #include "model/core/error.h"
 #include "model/formats/gguf_dequant.h"
 #include "model/quant/kernels/quant_dot.h"
+#include "model/quant/quant_cuda.h"
 
 namespace lorag::model::quant {
 namespace {
@@ -44,17 +48,29 @@ QuantizedWeight::QuantizedWeight(GgufType type, int64_t out_features, int64_t in
   LORAG_CHECK(in_ > 0 && out_ > 0 && in_ % info.block_size == 0, ShapeError, "quantized weight: [", out_, ", ", in_,
               "] does not fit ", info.name, " blocks of ", info.block_size, " (in_features must be a multiple)");
   const int64_t row_bytes = in_ / info.block_size * info.type_size;
-  LORAG_CHECK(blocks_.defined() && blocks_.device().is_cpu() && blocks_.scalar_type() == torch::kUInt8 &&
+  LORAG_CHECK(blocks_.defined() && (blocks_.device().is_cpu() || blocks_.device().is_cuda()) &&
+                  blocks_.scalar_type() == torch::kUInt8 &&
                   blocks_.dim() == 2 && blocks_.size(0) == out_ && blocks_.size(1) == row_bytes &&
                   blocks_.is_contiguous(),
-              ShapeError, "quantized weight: blocks must be contiguous cpu uint8 [", out_, ", ", row_bytes, "] for ",
+              ShapeError, "quantized weight: blocks must be contiguous cpu or cuda uint8 [", out_, ", ", row_bytes, "] for ",
               info.name, " [", out_, ", ", in_, "]");
+}
+
+QuantizedWeight QuantizedWeight::to(const c10::Device& device) const {
+  if (device.is_cuda()) {
+    LORAG_CHECK(cuda::quant_kernels_available(), UsageError, "quantized weight: this build has no cuda kernels ",
+                "(built without nvcc; hint: --quantized dequantize)");
+  }
+  return QuantizedWeight(type_, out_, in_, blocks_.to(device).contiguous());
 }
 
 int64_t QuantizedWeight::tile_rows() const { return std::max<int64_t>(1, std::min(out_, kTileElements / in_)); }
 
 at::Tensor QuantizedWeight::dequantize(c10::ScalarType dtype, int64_t row0, int64_t row1) const {
   LORAG_ASSERT(0 <= row0 && row0 <= row1 && row1 <= out_, "dequantize rows [", row0, ", ", row1, ") of ", out_);
+  if (blocks_.is_cuda()) {
+    return cuda::dequantize(blocks_.narrow(0, row0, row1 - row0), static_cast<std::uint32_t>(type_), in_, dtype);
+  }
   auto dense = torch::empty({row1 - row0, in_}, torch::kFloat32);  // [rows, in]
   const auto* src = blocks_.data_ptr<std::uint8_t>();
   const int64_t row_bytes = blocks_.size(1);
@@ -75,6 +91,12 @@ at::Tensor QuantizedWeight::embedding(const at::Tensor& ids, c10::ScalarType dty
     LORAG_CHECK(id[i] >= 0 && id[i] < out_, ShapeError, "embedding: token id ", id[i], " is outside the vocabulary [0, ",
                 out_, ")");
   }
+  auto shape = ids.sizes().vec();
+  shape.push_back(in_);
+  if (blocks_.is_cuda()) {  // gather the rows' blocks, then dequantize only those
+    auto picked = blocks_.index_select(0, flat.to(blocks_.device()));  // [N, row_bytes]
+    return cuda::dequantize(picked, static_cast<std::uint32_t>(type_), in_, dtype).view(shape);  // [..., in]
+  }
   auto rows = torch::empty({n, in_}, torch::kFloat32);  // [N, in]
   const auto* src = blocks_.data_ptr<std::uint8_t>();
   const int64_t row_bytes = blocks_.size(1);
@@ -82,33 +104,67 @@ at::Tensor QuantizedWeight::embedding(const at::Tensor& ids, c10::ScalarType dty
   at::parallel_for(0, n, std::max<int64_t>(1, 16384 / in_), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) formats::dequantize_row(type_, src + id[i] * row_bytes, in_, dst + i * in_);
   });
-  auto shape = ids.sizes().vec();
-  shape.push_back(in_);
   return rows.to(dtype).view(shape);  // [..., in]
 }
 
+namespace {
+// y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows, written in T.
+// Plain loops instead of ATen ops for the fp32 copy of x, its per-32 sums and the
+// output cast: at decode each op costs a few microseconds, as much as a whole
+// 576-wide matrix-vector product (about 210 such products per SmolLM2 token).
+template <typename T>
+void matvec_cpu(RowDot dot, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in, const T* x_in,
+                int64_t n, T* y) {
+  std::vector<float> x_copy;
+  const float* x = nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    x = x_in;
+  } else {
+    x_copy.resize(static_cast<std::size_t>(n * in));
+    for (int64_t k = 0; k < n * in; ++k) x_copy[k] = static_cast<float>(x_in[k]);
+    x = x_copy.data();
+  }
+  std::vector<float> xsum(static_cast<std::size_t>(n * (in / 32)), 0.0f);  // [N, in/32]
+  for (int64_t k = 0; k < n * in; ++k) xsum[k / 32] += x[k];
+  // Output rows split across threads; each weight row is read once for all N inputs.
+  at::parallel_for(0, out, std::max<int64_t>(1, 32768 / in), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      for (int64_t i = 0; i < n; ++i) {
+        y[i * out + r] = static_cast<T>(dot(w + r * row_bytes, x + i * in, xsum.data() + i * (in / 32), in));
+      }
+    }
+  });
+}
+}  // namespace
+
 at::Tensor QuantizedWeight::matvec(const at::Tensor& rows) const {
+  if (blocks_.is_cuda()) {
+    return cuda::matvec(blocks_, static_cast<std::uint32_t>(type_), in_, rows).to(rows.scalar_type());  // [N, out]
+  }
   const int64_t n = rows.size(0);
-  const auto xsum = rows.view({n, in_ / 32, 32}).sum(-1).contiguous();  // [N, in/32]
-  auto y = torch::empty({n, out_}, torch::kFloat32);                    // [N, out]
+  auto y = torch::empty({n, out_}, rows.options());  // [N, out]
   const RowDot dot = row_dot(type_, active_isa());
   const auto* w = blocks_.data_ptr<std::uint8_t>();
   const int64_t row_bytes = blocks_.size(1);
-  const float* x = rows.data_ptr<float>();
-  const float* xs = xsum.data_ptr<float>();
-  float* out = y.data_ptr<float>();
-  // Output rows split across threads; each weight row is read once for all N inputs.
-  at::parallel_for(0, out_, std::max<int64_t>(1, 32768 / in_), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      for (int64_t i = 0; i < n; ++i) out[i * out_ + r] = dot(w + r * row_bytes, x + i * in_, xs + i * (in_ / 32), in_);
-    }
-  });
+  switch (rows.scalar_type()) {
+    case torch::kFloat32:
+      matvec_cpu(dot, w, row_bytes, out_, in_, rows.data_ptr<float>(), n, y.data_ptr<float>());
+      break;
+    case torch::kBFloat16:
+      matvec_cpu(dot, w, row_bytes, out_, in_, rows.data_ptr<c10::BFloat16>(), n, y.data_ptr<c10::BFloat16>());
+      break;
+    case torch::kHalf:
+      matvec_cpu(dot, w, row_bytes, out_, in_, rows.data_ptr<c10::Half>(), n, y.data_ptr<c10::Half>());
+      break;
+    default:
+      return matvec(rows.to(torch::kFloat32)).to(rows.scalar_type());
+  }
   return y;
 }
 
 at::Tensor QuantizedWeight::matmul(const at::Tensor& x) const {
-  LORAG_CHECK(x.device().is_cpu(), Error, "quantized weight: input on ", x.device().str(),
-              ", but quantized weights run on the cpu only (hint: --quantized dequantize)");
+  LORAG_CHECK(x.device() == blocks_.device(), Error, "quantized weight: input on ", x.device().str(),
+              ", but the blocks are on ", blocks_.device().str());
   LORAG_CHECK(x.size(-1) == in_, ShapeError, "quantized weight: input has ", x.size(-1), " features, expected ", in_);
   torch::NoGradGuard no_grad;
   auto out_shape = x.sizes().vec();
@@ -116,7 +172,7 @@ at::Tensor QuantizedWeight::matmul(const at::Tensor& x) const {
   auto rows = x.reshape({-1, in_});  // [N, in]
   const int64_t n = rows.size(0);
   if (n <= kMaxMatvecRows) {
-    return matvec(rows.to(torch::kFloat32).contiguous()).to(x.scalar_type()).view(out_shape);  // [..., out]
+    return matvec(rows.contiguous()).view(out_shape);  // [..., out]
   }
   auto y = torch::empty({n, out_}, x.options());  // [N, out]
   for (int64_t r0 = 0; r0 < out_; r0 += tile_rows()) {

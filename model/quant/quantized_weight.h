@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/Tensor.h>
+#include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace lorag::model::quant {
 
 class QuantizedWeight {
  public:
-  // Wraps `blocks`, a CPU uint8 tensor [out, row_bytes] holding each output row as
+  // Wraps `blocks`, a CPU or CUDA uint8 tensor [out, row_bytes] holding each output row as
   // in_features / block_size blocks of `type` (ggml layout). It may alias a
   // memory-mapped file (the tensor's deleter keeps the mapping alive). Throws
   // FormatError when `type` is not kept quantized (can_keep_quantized) or
@@ -28,6 +29,9 @@ class QuantizedWeight {
   int64_t in_features() const { return in_; }
   const at::Tensor& blocks() const { return blocks_; }  // uint8 [out, row_bytes]
   int64_t nbytes() const { return blocks_.numel(); }
+  // The same weight with its blocks on `device` (CUDA: the kernels of quant_cuda.h
+  // run it; throws UsageError when this build has none).
+  QuantizedWeight to(const c10::Device& device) const;
 
   // Rows [row0, row1) as a dense [row1 - row0, in] tensor in `dtype` (exact in fp32:
   // ggml's dequantization, model/formats). Parallel over rows.
@@ -38,9 +42,10 @@ class QuantizedWeight {
   // dequantized exactly. Throws ShapeError naming the id when one is out of range.
   at::Tensor embedding(const at::Tensor& ids, c10::ScalarType dtype) const;
 
-  // x [..., in] (fp32/bf16/fp16, CPU) → x·Wᵀ [..., out] in x's dtype, no autograd.
-  // Up to kMaxMatvecRows rows: the row kernels (kernels/quant_dot.h, fp32
-  // accumulation, parallel over output rows). More rows (prefill, batches): W is
+  // x [..., in] (fp32/bf16/fp16, on the blocks' device) → x·Wᵀ [..., out] in x's dtype,
+  // no autograd. Up to kMaxMatvecRows rows: the row kernels (CPU: kernels/quant_dot.h,
+  // parallel over output rows; CUDA: quant_cuda.h, a warp per output row), fp32
+  // accumulation. More rows (prefill, batches): W is
   // dequantized tile by tile into x's dtype and multiplied with LibTorch's matmul,
   // so at most one tile (about 4 MiB of fp32) is dense at a time.
   at::Tensor matmul(const at::Tensor& x) const;
@@ -50,7 +55,7 @@ class QuantizedWeight {
   static constexpr int64_t kMaxMatvecRows = 4;
 
  private:
-  at::Tensor matvec(const at::Tensor& rows) const;  // [N, in] fp32 → [N, out] fp32
+  at::Tensor matvec(const at::Tensor& rows) const;  // [N, in] contiguous → [N, out], same dtype
   int64_t tile_rows() const;
 
   formats::GgufType type_;

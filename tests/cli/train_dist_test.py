@@ -18,7 +18,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cli_util import BIN, FIXTURES, lorag  # noqa: E402
+from cli_util import BIN, FIXTURES, lorag, pin_fp32  # noqa: E402
 
 import torch  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
@@ -63,7 +63,7 @@ def free_port():
 def torchrun(n, *args):
     """`torchrun --nproc-per-node n --no-python lorag ARGS` (TORCHELASTIC_USE_AGENT_STORE=True)."""
     cmd = [str(TORCHRUN), "--nproc-per-node", str(n), "--master-addr", "127.0.0.1", "--master-port",
-           str(free_port()), "--no-python", BIN, *map(str, args)]
+           str(free_port()), "--no-python", BIN, *pin_fp32(args)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, **ENV})
     return p.returncode, p.stdout, p.stderr
 
@@ -78,7 +78,7 @@ def start_ranks(n, *args):
         env.pop("TORCHELASTIC_USE_AGENT_STORE", None)
         # Files, not pipes: a long run's progress bar would fill a pipe nobody reads and block the rank.
         log = tempfile.TemporaryFile("w+")
-        p = subprocess.Popen([BIN, *map(str, args)], stdout=subprocess.DEVNULL, stderr=log, text=True, env=env)
+        p = subprocess.Popen([BIN, *pin_fp32(args)], stdout=subprocess.DEVNULL, stderr=log, text=True, env=env)
         p.log = log
         procs.append(p)
     return procs

@@ -99,7 +99,7 @@ TEST(QuantizedLinear, BackwardGivesTheInputGradientOfTheDenseLayer) {
 TEST(QuantizedWeight, RejectsBlocksThatDoNotFitTheShape) {
   auto blocks = torch::zeros({4, 10}, torch::kUInt8);
   EXPECT_NE(test::error_of<ShapeError>([&] { QuantizedWeight(formats::GgufType::kQ8_0, 4, 256, blocks); })
-                .find("blocks must be contiguous cpu uint8 [4, 272] for q8_0 [4, 256]"),
+                .find("blocks must be contiguous cpu or cuda uint8 [4, 272] for q8_0 [4, 256]"),
             std::string::npos);
   EXPECT_NE(test::error_of<FormatError>([&] { QuantizedWeight(formats::GgufType::kQ2_K, 4, 256, blocks); })
                 .find("type q2_k is not kept quantized"),
