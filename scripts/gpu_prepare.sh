@@ -36,7 +36,7 @@ done
 
 # The test fixtures the gpu tests read, with their references (the GPU machine
 # lacks gguf-py, and the device tool carries 64 MiB at most).
-GPU_FIXTURES=(train cli_adapters models/llama models/chat_bpe models/qwen2 models/gemma3 models/phi3 rag_encoder quant_models gguf_models)
+GPU_FIXTURES=(train cli_adapters gguf models/llama models/chat_bpe models/qwen2 models/gemma3 models/phi3 rag_encoder quant_models gguf_models)
 [[ -d build/fixtures/models ]] || .venv/bin/python scripts/make_fixtures.py build/fixtures
 rm -rf .deps/fixtures
 for f in "${GPU_FIXTURES[@]}"; do
