@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "rag/eval/comparison.h"
+#include "eval/comparison.h"
 
-namespace lorag::rag::eval::testing {
+namespace lorag::eval::testing {
 
 inline std::vector<Question> sample_questions() {
   std::vector<Question> qs;
@@ -55,4 +55,4 @@ inline std::vector<SystemAnswer> sample_answers(const std::vector<Question>& qs)
   return out;
 }
 
-}  // namespace lorag::rag::eval::testing
+}  // namespace lorag::eval::testing

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Text renderings of a Comparison (rag/eval, torch-free): the terminal summary
+// Text renderings of a Comparison (eval/, torch-free): the terminal summary
 // table that `lorag compare` prints, and report.md. Pure functions returning
 // strings; nothing is written to stdout here.
 #pragma once
 
 #include <string>
 
-#include "rag/eval/comparison.h"
+#include "eval/comparison.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 // A metric value as reports show it: 3 decimals for [0, 1] metrics, 2 for the
 // judge score and latency, 1 for tokens/s. NaN gives "-".
@@ -31,4 +31,4 @@ std::string render_markdown(const Comparison& comparison);
 // The method section's paragraphs (shared by the Markdown and HTML reports).
 std::string method_text(const Comparison& comparison);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

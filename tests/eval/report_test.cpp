@@ -7,13 +7,13 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "rag/eval/report_html.h"
-#include "rag/eval/report_text.h"
-#include "rag/eval/report_writer.h"
-#include "tests/rag/eval/sample_comparison.h"
+#include "eval/report_html.h"
+#include "eval/report_text.h"
+#include "eval/report_writer.h"
+#include "tests/eval/sample_comparison.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 namespace fs = std::filesystem;
 
@@ -121,7 +121,7 @@ TEST(ReportWriter, UnwritableFolderNamesThePath) {
   }
 }
 
-// Writes the sample report where tests/rag/eval/report_render_test.py asks
+// Writes the sample report where tests/eval/report_render_test.py asks
 // (env LORAG_EVAL_SAMPLE_DIR), for the headless-browser render check.
 TEST(ReportSample, WritesSampleReport) {
   const char* env = std::getenv("LORAG_EVAL_SAMPLE_DIR");
@@ -131,4 +131,4 @@ TEST(ReportSample, WritesSampleReport) {
 }
 
 }  // namespace
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Writing a Comparison to a report folder (rag/eval, torch-free):
+// Writing a Comparison to a report folder (eval/, torch-free):
 // results.jsonl, report.md and report.html, each written atomically.
 #pragma once
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "rag/eval/comparison.h"
+#include "eval/comparison.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 // One results.jsonl row: {"question_id", "question", "references", "gold_doc_ids",
 // "system", "answer", "uses_retrieval", "sources": [{"doc_id", "score"}],
@@ -28,4 +28,4 @@ nlohmann::json summary_json(const Comparison& comparison);
 // naming the path when the folder cannot be created or a file written.
 void write_report(const std::filesystem::path& dir, const Comparison& comparison);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

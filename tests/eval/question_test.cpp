@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rag/eval/question.h"
+#include "eval/question.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "model/core/error.h"
-#include "rag/eval/eval_config.h"
+#include "eval/eval_config.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 std::filesystem::path write(const std::string& text) {
@@ -69,4 +69,4 @@ TEST(EvalConfig, ValidateNamesFieldAndValue) {
 }
 
 }  // namespace
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// results.jsonl, summary.json, report.md and report.html (rag/eval).
-#include "rag/eval/report_writer.h"
+// results.jsonl, summary.json, report.md and report.html (eval/).
+#include "eval/report_writer.h"
 
 #include <cmath>
 #include <system_error>
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "rag/eval/report_html.h"
-#include "rag/eval/report_text.h"
+#include "eval/report_html.h"
+#include "eval/report_text.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 // NaN has no JSON spelling; it becomes null.
@@ -101,4 +101,4 @@ void write_report(const std::filesystem::path& dir, const Comparison& c) {
   write_file_atomically(dir / "report.html", render_html(c));
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

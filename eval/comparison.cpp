@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Scoring answers, per-system summaries and paired tests (rag/eval).
-#include "rag/eval/comparison.h"
+// Scoring answers, per-system summaries and paired tests (eval/).
+#include "eval/comparison.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "model/core/error.h"
-#include "rag/eval/metrics.h"
+#include "eval/metrics.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 constexpr MetricInfo kMetrics[] = {
@@ -171,4 +171,4 @@ Comparison compare_systems(std::vector<Question> questions, std::vector<SystemAn
   return c;
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

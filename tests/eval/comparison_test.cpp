@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rag/eval/comparison.h"
+#include "eval/comparison.h"
 
 #include <gtest/gtest.h>
 
 #include "model/core/error.h"
-#include "rag/eval/report_text.h"
-#include "tests/rag/eval/sample_comparison.h"
+#include "eval/report_text.h"
+#include "tests/eval/sample_comparison.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 Question q(std::string id, std::vector<std::string> answers, std::vector<std::string> docs = {}) {
@@ -147,4 +147,4 @@ TEST(SummaryTable, AlignedRowsWithIntervalsAndSignificantPairs) {
 }
 
 }  // namespace
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

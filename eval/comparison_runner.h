@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs the systems `lorag compare` compares (rag/answer/): the same questions,
+// Runs the systems `lorag compare` compares (eval/): the same questions,
 // the same sampling settings, through the base model, base + RAG, the fine-tuned
 // model (a LoRA adapter) and fine-tuned + RAG (hybrid), as far as the inputs
 // allow; and, optionally, a judge model grading the answers.
@@ -15,10 +15,10 @@
 #include "infer/generator.h"
 #include "infer/prompt_formatter.h"
 #include "rag/answer/answerer.h"
-#include "rag/eval/comparison.h"
-#include "rag/eval/question.h"
+#include "eval/comparison.h"
+#include "eval/question.h"
 
-namespace lorag::rag {
+namespace lorag::eval {
 
 // System names, in report order.
 inline constexpr const char* kSystemBase = "base";
@@ -38,12 +38,12 @@ struct CompareModel {
 
 // Retrieval for the RAG systems; both null = no store.
 struct CompareStore {
-  const Embedder* embedder = nullptr;
-  const DocumentStore* store = nullptr;
+  const rag::Embedder* embedder = nullptr;
+  const rag::DocumentStore* store = nullptr;
 };
 
 struct CompareConfig {
-  AnswerConfig answer;  // retrieval, grounded prompt and generation settings (shared by every system)
+  rag::AnswerConfig answer;  // retrieval, grounded prompt and generation settings (shared by every system)
   // System prompt of the systems without retrieval; it allows the same
   // abstention the grounded prompt asks for, so abstaining is comparable.
   std::string closed_book_system =
@@ -58,13 +58,13 @@ std::vector<std::string> available_systems(bool has_adapter, bool has_store);
 
 // Called after each answer: (system, question index, questions, the answer).
 using CompareProgress =
-    std::function<void(const std::string& system, std::size_t index, std::size_t total, const eval::SystemAnswer&)>;
+    std::function<void(const std::string& system, std::size_t index, std::size_t total, const SystemAnswer&)>;
 
 // Answers every question with every system (system by system, so adapters
 // switch once per system), timing each answer. Throws UsageError naming a
 // system that is unknown or that the inputs do not allow; errors of the
 // generator and store propagate. The adapters are left on their default.
-std::vector<eval::SystemAnswer> run_systems(const std::vector<eval::Question>& questions, CompareModel& model,
+std::vector<SystemAnswer> run_systems(const std::vector<Question>& questions, CompareModel& model,
                                             const CompareStore& store, const CompareConfig& config,
                                             const CompareProgress& progress = {});
 
@@ -72,8 +72,8 @@ std::vector<eval::SystemAnswer> run_systems(const std::vector<eval::Question>& q
 // `max_new_tokens` per grade), filling SystemAnswer::judge and judge_reply.
 // Answers to unanswerable questions are not graded (the abstention metrics
 // cover them). `progress` is called after each grade.
-void grade_with_judge(const std::vector<eval::Question>& questions, std::vector<eval::SystemAnswer>& answers,
+void grade_with_judge(const std::vector<Question>& questions, std::vector<SystemAnswer>& answers,
                       const infer::PromptFormatter& formatter, infer::Generator& generator, int64_t max_new_tokens,
                       const CompareProgress& progress = {});
 
-}  // namespace lorag::rag
+}  // namespace lorag::eval

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Resampling statistics for per-question scores (rag/eval, torch-free): the
+// Resampling statistics for per-question scores (eval/, torch-free): the
 // seeded percentile bootstrap CI of a mean, and the paired test between two
 // systems on the same questions. Pure functions; thread-safe.
 #pragma once
@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 // A mean with its percentile-bootstrap confidence interval.
 struct MeanCi {
@@ -52,4 +52,4 @@ PairedTest paired_test(std::span<const double> a, std::span<const double> b, int
 // resamples are independent of the order cells are computed in.
 uint64_t derive_seed(uint64_t seed, std::string_view a, std::string_view b = {}, std::string_view c = {});
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rag/eval/judge.h"
+#include "eval/judge.h"
 
 #include <gtest/gtest.h>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 TEST(JudgeMessages, HoldRubricQuestionReferenceAndAnswer) {
@@ -53,4 +53,4 @@ TEST(ParseJudgeReply, RejectsMissingOrOutOfRangeScores) {
 }
 
 }  // namespace
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

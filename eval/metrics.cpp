@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Answer-quality and retrieval metrics (rag/eval).
-#include "rag/eval/metrics.h"
+// Answer-quality and retrieval metrics (eval/).
+#include "eval/metrics.h"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
@@ -195,4 +195,4 @@ std::optional<double> recall_at_k(const std::vector<std::string>& retrieved, con
   return static_cast<double>(found) / wanted.size();
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

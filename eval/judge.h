@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// LLM-as-judge grading (rag/eval, torch-free): the rubric prompt for a judge
+// LLM-as-judge grading (eval/, torch-free): the rubric prompt for a judge
 // model and the parser of its reply. The command runs the model; judge scores
 // are reported beside the automatic metrics, never instead of them.
 #pragma once
@@ -11,7 +11,7 @@
 
 #include "model/text/chat_template.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 struct JudgeGrade {
   int score = 0;       // 1 (wrong) .. 5 (fully correct and complete)
@@ -36,4 +36,4 @@ std::vector<text::ChatMessage> judge_messages(std::string_view question, std::st
 // records the raw reply and leaves that answer ungraded).
 std::optional<JudgeGrade> parse_judge_reply(std::string_view reply);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Judge prompt and reply parsing (rag/eval).
-#include "rag/eval/judge.h"
+// Judge prompt and reply parsing (eval/).
+#include "eval/judge.h"
 
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 std::string lower_ascii(std::string_view s) {
@@ -117,4 +117,4 @@ std::optional<JudgeGrade> parse_judge_reply(std::string_view reply) {
   return in_range(g) ? g : std::nullopt;
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

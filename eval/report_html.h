@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// report.html for a Comparison (rag/eval, torch-free): one self-contained page
+// report.html for a Comparison (eval/, torch-free): one self-contained page
 // (inline CSS and SVG, no scripts, no external resources) with the summary
 // table, a bar chart per metric with CI error bars, the significance table, the
 // method, and the per-question answers side by side.
@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "rag/eval/comparison.h"
+#include "eval/comparison.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 // `&`, `<`, `>`, `"` and `'` as entities, so user text stays text.
 std::string html_escape(std::string_view text);
@@ -24,4 +24,4 @@ std::string render_metric_chart(const Comparison& comparison, Metric metric);
 // "method" and "questions".
 std::string render_html(const Comparison& comparison);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

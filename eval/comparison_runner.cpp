@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rag/answer/comparison_runner.h"
+#include "eval/comparison_runner.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "model/core/error.h"
 #include "model/core/timer.h"
-#include "rag/eval/judge.h"
+#include "eval/judge.h"
 
-namespace lorag::rag {
+namespace lorag::eval {
 namespace {
 
 bool uses_adapter(const std::string& system) { return system == kSystemFinetuned || system == kSystemHybrid; }
@@ -39,14 +39,14 @@ std::vector<std::string> chosen_systems(const CompareConfig& config, bool has_ad
 }
 
 // The question alone, through the chat template with the closed-book system prompt.
-eval::SystemAnswer closed_book(const eval::Question& q, std::size_t index, CompareModel& model,
+SystemAnswer closed_book(const Question& q, std::size_t index, CompareModel& model,
                                const CompareConfig& config) {
   Timer timer;
   auto generate = config.answer.generate;
   for (int64_t id : model.formatter->end_of_turn_ids()) generate.stop_token_ids.push_back(id);
   const auto ids = model.formatter->encode_prompt(q.question, config.closed_book_system);
   const auto result = model.generator->generate({ids}, generate).front();
-  eval::SystemAnswer out;
+  SystemAnswer out;
   out.question = index;
   out.answer = result.text;
   out.tokens_generated = static_cast<int64_t>(result.token_ids.size());
@@ -54,9 +54,9 @@ eval::SystemAnswer closed_book(const eval::Question& q, std::size_t index, Compa
   return out;
 }
 
-eval::SystemAnswer grounded(const eval::Question& q, std::size_t index, Answerer& answerer) {
-  const Answer a = answerer.answer(q.question);
-  eval::SystemAnswer out;
+SystemAnswer grounded(const Question& q, std::size_t index, rag::Answerer& answerer) {
+  const rag::Answer a = answerer.answer(q.question);
+  SystemAnswer out;
   out.question = index;
   out.answer = a.text;
   out.uses_retrieval = true;
@@ -76,18 +76,18 @@ std::vector<std::string> available_systems(bool has_adapter, bool has_store) {
   return out;
 }
 
-std::vector<eval::SystemAnswer> run_systems(const std::vector<eval::Question>& questions, CompareModel& model,
+std::vector<SystemAnswer> run_systems(const std::vector<Question>& questions, CompareModel& model,
                                             const CompareStore& store, const CompareConfig& config,
                                             const CompareProgress& progress) {
   LORAG_ASSERT(model.formatter && model.generator, "compare needs a formatter and a generator");
   const bool has_store = store.embedder != nullptr && store.store != nullptr;
   const auto systems = chosen_systems(config, model.adapters != nullptr, has_store);
-  std::optional<Answerer> answerer;
+  std::optional<rag::Answerer> answerer;
   if (has_store) {
     answerer.emplace(model.net, model.tokenizer, *model.formatter, *model.generator, *store.embedder, *store.store,
                      config.answer);
   }
-  std::vector<eval::SystemAnswer> answers;
+  std::vector<SystemAnswer> answers;
   for (const auto& system : systems) {
     if (model.adapters) model.adapters->select(uses_adapter(system) ? "" : adapters::kBaseAdapter);
     for (std::size_t i = 0; i < questions.size(); ++i) {
@@ -101,7 +101,7 @@ std::vector<eval::SystemAnswer> run_systems(const std::vector<eval::Question>& q
   return answers;
 }
 
-void grade_with_judge(const std::vector<eval::Question>& questions, std::vector<eval::SystemAnswer>& answers,
+void grade_with_judge(const std::vector<Question>& questions, std::vector<SystemAnswer>& answers,
                       const infer::PromptFormatter& formatter, infer::Generator& generator, int64_t max_new_tokens,
                       const CompareProgress& progress) {
   infer::GenerateConfig generate;  // greedy: the same answer gets the same grade
@@ -110,11 +110,11 @@ void grade_with_judge(const std::vector<eval::Question>& questions, std::vector<
   for (auto& answer : answers) {
     const auto& q = questions.at(answer.question);
     if (!q.answerable()) continue;
-    const auto ids = formatter.encode_chat(eval::judge_messages(q.question, q.answers.front(), answer.answer));
+    const auto ids = formatter.encode_chat(judge_messages(q.question, q.answers.front(), answer.answer));
     answer.judge_reply = generator.generate({ids}, generate).front().text;
-    answer.judge = eval::parse_judge_reply(answer.judge_reply);
+    answer.judge = parse_judge_reply(answer.judge_reply);
     if (progress) progress(answer.system, answer.question, questions.size(), answer);
   }
 }
 
-}  // namespace lorag::rag
+}  // namespace lorag::eval

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Terminal summary table and report.md (rag/eval).
-#include "rag/eval/report_text.h"
+// Terminal summary table and report.md (eval/).
+#include "eval/report_text.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 std::string fixed(double v, int decimals) {
@@ -211,4 +211,4 @@ std::string render_markdown(const Comparison& c) {
   return out.str();
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Knobs of an answer-quality comparison (rag/eval, torch-free).
+// Knobs of an answer-quality comparison (eval/, torch-free).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "rag/eval/metrics.h"
+#include "eval/metrics.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 struct EvalConfig {
   int64_t k = 5;                      // hit@k / recall@k cut-off in retrieved chunks, e.g. 5
@@ -24,4 +24,4 @@ struct EvalConfig {
   void validate() const;
 };
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

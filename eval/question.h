@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Evaluation questions (rag/eval, torch-free): what `lorag compare --questions`
+// Evaluation questions (eval/, torch-free): what `lorag compare --questions`
 // reads, one JSON object per line.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 struct Question {
   std::string id;                    // "id" from the file, else "q<line>", e.g. "q7"
@@ -32,4 +32,4 @@ Question parse_question(const nlohmann::json& obj, const std::string& where, std
 // fields, for duplicate ids, and for a file with no questions.
 std::vector<Question> read_questions(const std::filesystem::path& path);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rag/eval/bootstrap.h"
+#include "eval/bootstrap.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "tests/test_util.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 std::vector<double> scores(int n, int ones) {
@@ -110,4 +110,4 @@ TEST(DeriveSeed, DependsOnEveryPart) {
 }
 
 }  // namespace
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Self-contained HTML report with inline SVG charts (rag/eval).
-#include "rag/eval/report_html.h"
+// Self-contained HTML report with inline SVG charts (eval/).
+#include "eval/report_html.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "rag/eval/report_text.h"
+#include "eval/report_text.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 // Colour-blind-safe palette (Okabe-Ito), one colour per system in order.
@@ -237,4 +237,4 @@ std::string render_html(const Comparison& c) {
   return out.str();
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

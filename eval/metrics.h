@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Answer-quality and retrieval metrics for one answer (rag/eval, torch-free):
+// Answer-quality and retrieval metrics for one answer (eval/, torch-free):
 // SQuAD-style normalisation, exact match, token F1, ROUGE-L, abstention, hit@k
 // and recall@k. Every function is pure and thread-safe.
 #pragma once
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 // The answer normalisation of the SQuAD evaluation script and HF `evaluate`'s
 // squad metric: lower-case, delete ASCII punctuation (Python's
@@ -62,4 +62,4 @@ std::optional<double> hit_at_k(const std::vector<std::string>& retrieved, const 
 std::optional<double> recall_at_k(const std::vector<std::string>& retrieved, const std::vector<std::string>& gold,
                                   int64_t k);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Percentile bootstrap and paired permutation test (rag/eval).
-#include "rag/eval/bootstrap.h"
+// Percentile bootstrap and paired permutation test (eval/).
+#include "eval/bootstrap.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 
 #include "model/core/error.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 double mean_of(std::span<const double> v) {
@@ -130,4 +130,4 @@ uint64_t derive_seed(uint64_t seed, std::string_view a, std::string_view b, std:
   return splitmix64(seed ^ splitmix64(h));
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

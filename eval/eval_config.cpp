@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Validation of EvalConfig (rag/eval).
-#include "rag/eval/eval_config.h"
+// Validation of EvalConfig (eval/).
+#include "eval/eval_config.h"
 
 #include "model/core/error.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 void EvalConfig::validate() const {
   LORAG_CHECK(k >= 1, ConfigError, "eval config: k is ", k, ", expected >= 1");
@@ -18,4 +18,4 @@ void EvalConfig::validate() const {
               ", expected a value in (0, 1) such as 0.05");
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

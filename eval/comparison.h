@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Comparing systems' answers to the same questions (rag/eval, torch-free): the
+// Comparing systems' answers to the same questions (eval/, torch-free): the
 // records `lorag compare` feeds in, their per-question metrics, the per-system
 // means with bootstrap CIs, and paired significance tests between systems.
 #pragma once
@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "rag/eval/bootstrap.h"
-#include "rag/eval/eval_config.h"
-#include "rag/eval/judge.h"
-#include "rag/eval/question.h"
+#include "eval/bootstrap.h"
+#include "eval/eval_config.h"
+#include "eval/judge.h"
+#include "eval/question.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 
 enum class Metric {
   kExactMatch,         // SQuAD exact match, answerable questions
@@ -115,4 +115,4 @@ struct Comparison {
 Comparison compare_systems(std::vector<Question> questions, std::vector<SystemAnswer> answers,
                            const EvalConfig& config);
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rag/eval/metrics.h"
+#include "eval/metrics.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/test_util.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 constexpr double kTol = 1e-12;
@@ -107,4 +107,4 @@ TEST(RetrievalMetrics, HitAndRecallAtK) {
 }
 
 }  // namespace
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Evaluation question files (rag/eval).
-#include "rag/eval/question.h"
+// Evaluation question files (eval/).
+#include "eval/question.h"
 
 #include <set>
 #include <sstream>
@@ -9,7 +9,7 @@
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
 
-namespace lorag::rag::eval {
+namespace lorag::eval {
 namespace {
 
 // A string or an array of strings as a list; null gives an empty list.
@@ -88,4 +88,4 @@ std::vector<Question> read_questions(const std::filesystem::path& path) {
   return out;
 }
 
-}  // namespace lorag::rag::eval
+}  // namespace lorag::eval
