@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/core/error.h"
+#include "model/core/quantile.h"
 
 namespace lorag::eval {
 namespace {
@@ -18,14 +19,6 @@ double mean_of(std::span<const double> v) {
   double sum = 0;
   for (double x : v) sum += x;
   return v.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / v.size();
-}
-
-// numpy.quantile's default ("linear", Hyndman-Fan type 7) on sorted values.
-double quantile_sorted(const std::vector<double>& sorted, double q) {
-  const double h = (sorted.size() - 1) * q;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 // Percentile interval of the means of `resamples` bootstrap samples of `values`.
@@ -41,7 +34,7 @@ std::pair<double, double> percentile_interval(std::span<const double> values, in
   }
   std::sort(means.begin(), means.end());
   const double tail = (1 - confidence) / 2;
-  return {quantile_sorted(means, tail), quantile_sorted(means, 1 - tail)};
+  return {quantile_of_sorted(means, tail), quantile_of_sorted(means, 1 - tail)};
 }
 
 uint64_t splitmix64(uint64_t x) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Torch tensors into a safetensors file (adapters/), over the torch-free writer in
+// Torch tensors into a safetensors file (model/): the one tensor writer, for
+// adapters, exported models and test references, over the byte-level writer in
 // model/formats/safetensors_writer.h.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <map>
 #include <string>
 
-namespace lorag::adapters {
+namespace lorag::model {
 
 // Writes `tensors` (any device, any of F64/F32/F16/BF16/I64/I32/I16/I8/U8/BOOL) to
 // `path` atomically (temp file + rename), in key order, with `metadata` as `__metadata__` (PEFT and
@@ -19,4 +20,4 @@ namespace lorag::adapters {
 void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 
-}  // namespace lorag::adapters
+}  // namespace lorag::model

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "adapters/safetensors_write.h"
+#include "model/tensor_safetensors.h"
 
 #include <torch/torch.h>
 
 #include "model/core/error.h"
 #include "model/formats/safetensors_writer.h"
 
-namespace lorag::adapters {
+namespace lorag::model {
 namespace {
 std::string dtype_name(torch::ScalarType type, const std::string& key) {
   switch (type) {
@@ -29,14 +29,14 @@ std::string dtype_name(torch::ScalarType type, const std::string& key) {
 void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata) {
   std::vector<torch::Tensor> blobs;  // keeps the CPU copies alive while writing
-  std::vector<model::formats::SafetensorsTensorRef> refs;
+  std::vector<formats::SafetensorsTensorRef> refs;
   for (const auto& [key, tensor] : tensors) {
     auto cpu = tensor.detach().to(torch::kCPU).contiguous();
     refs.push_back({key, dtype_name(cpu.scalar_type(), key), cpu.sizes().vec(),
                     {static_cast<const uint8_t*>(cpu.data_ptr()), cpu.nbytes()}});
     blobs.push_back(std::move(cpu));
   }
-  model::formats::write_safetensors(path, refs, metadata);
+  formats::write_safetensors(path, refs, metadata);
 }
 
-}  // namespace lorag::adapters
+}  // namespace lorag::model
