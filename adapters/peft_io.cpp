@@ -3,10 +3,10 @@
 
 #include <torch/torch.h>
 
-#include "adapters/safetensors_write.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
+#include "model/tensor_safetensors.h"
 #include "model/tensor_source.h"
 
 namespace lorag::adapters {
@@ -40,7 +40,7 @@ void save_peft_adapter(const AdapterSet& adapter, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   LORAG_CHECK(!ec, IoError, dir.string(), ": cannot create the folder: ", ec.message());
-  write_safetensors(dir / "adapter_model.safetensors", adapter.tensors());
+  model::write_safetensors(dir / "adapter_model.safetensors", adapter.tensors());
   write_file_atomically(dir / "adapter_config.json", lora_config_to_json(adapter.config()).dump(2) + "\n");
 }
 

@@ -7,6 +7,7 @@
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/hf_export.h"
+#include "model/dtype_name.h"
 
 namespace lorag::cli {
 
@@ -22,13 +23,14 @@ int run_convert(const Args& args) {
     print_usage("convert", "Writes a model as a Hugging Face folder (model.safetensors, config.json, tokenizer).", all);
     return 0;
   }
-  LORAG_CHECK(dtype == "fp32" || dtype == "bf16" || dtype == "fp16", UsageError, "--dtype '", dtype,
+  const auto export_dtype = model::dtype_from_name(dtype);
+  LORAG_CHECK(export_dtype.has_value(), UsageError, "--dtype '", dtype,
               "' is not an export dtype (expected fp32, bf16 or fp16)");
   if (model_path.empty()) model_path = default_model_path();
   // Load in fp32 on the CPU: dequantized values are exact there, and the cast to
   // --dtype happens once, on export.
   auto loaded = model::load_model(model_path, {.device = "cpu", .dtype = "fp32"});
-  model::export_hf_folder(loaded, out, model::resolve_dtype(dtype, c10::Device(c10::kCPU)));
+  model::export_hf_folder(loaded, out, *export_dtype);
   log::info("wrote ", out, " (", dtype, ") from ", model_path);
   std::cout << out << "\n";
   return 0;

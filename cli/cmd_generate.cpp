@@ -2,16 +2,14 @@
 // `lorag generate`: one prompt streamed to stdout, or a JSONL batch to JSONL.
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/adapter_options.h"
 #include "cli/commands.h"
 #include "cli/model_session.h"
+#include "infer/prompt_batch.h"
 #include "infer/prompt_records.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
@@ -28,73 +26,33 @@ struct GenerateFlags {
   bool strip_thinking = false;  // show the answer without <think>...</think> (implies no_stream)
 };
 
-// Prints the finished lines at the front of `lines` that were not printed yet, so
-// stdout keeps the input order while rows finish out of order.
-void flush_ready(std::vector<std::string>& lines, size_t& next) {
-  for (; next < lines.size() && !lines[next].empty(); ++next) std::cout << lines[next] << std::flush;
-}
-
 infer::GenerationStats stats_of(const infer::EngineStats& e, int64_t prompt_tokens, int64_t generated) {
   return {.prompt_tokens = prompt_tokens, .generated_tokens = generated, .prefill_seconds = e.prefill_seconds,
           .decode_seconds = e.decode_seconds};
 }
 
-// Every row goes into one engine (`--parallel` slots, default --batch-size), queued
-// adapter group by adapter group; rows of one adapter decode together.
-int run_batch(ModelSession& s, const GenerateFlags& flags, infer::GenerateConfig config,
-              infer::EngineConfig engine_config) {
+// One JSON line per prompt, in input order: to stdout as rows finish, or to
+// --output once all are done.
+int run_batch(ModelSession& s, const GenerateFlags& flags, const infer::GenerateConfig& config,
+              const infer::EngineConfig& engine_config) {
   const auto records = infer::read_prompt_records(flags.input);
-  const auto groups = s.adapters
-                          ? infer::group_by_adapter(records, s.adapters->default_name(), s.adapters->available(),
-                                                    flags.input)
-                          : infer::group_by_adapter(records, adapters::kBaseAdapter, {adapters::kBaseAdapter},
-                                                    flags.input);
-  config.stop_token_ids = s.formatter->end_of_turn_ids();
-  std::vector<std::vector<int64_t>> prompts(records.size());
-  int64_t longest = 0, prompt_tokens = 0, generated = 0;
-  for (size_t i = 0; i < records.size(); ++i) {
-    prompts[i] = s.formatter->encode_chat(records[i].messages);
-    longest = std::max<int64_t>(longest, prompts[i].size());
-  }
-  auto engine = infer::make_engine(s, engine_config, longest, config.max_new_tokens);
-  std::vector<std::pair<size_t, std::future<infer::EngineResult>>> pending;
-  std::vector<std::string> adapter_of(records.size());
-  for (const auto& group : groups) {
-    for (size_t i : group.indices) {
-      adapter_of[i] = group.adapter;
-      pending.emplace_back(i, engine->submit({.prompt = prompts[i], .config = config, .adapter = group.adapter}).result);
+  std::string out;
+  auto write_row = [&](size_t i, const std::string& adapter, const infer::EngineResult& r) {
+    nlohmann::json line = {{"id", records[i].id},
+                           {"text", flags.strip_thinking ? text::strip_thinking(r.text) : r.text},
+                           {"finish_reason", r.finish_reason},
+                           {"prompt_tokens", r.prompt_tokens},
+                           {"completion_tokens", r.completion_tokens}};
+    if (s.adapters) line["adapter"] = adapter;
+    if (flags.output.empty()) {
+      std::cout << line.dump() << "\n" << std::flush;
+    } else {
+      out += line.dump() + "\n";
     }
-  }
-  std::vector<std::string> lines(records.size());
-  size_t printed = 0, done = 0;
-  auto collect = [&] {
-    for (auto& [i, future] : pending) {
-      if (!future.valid() || future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) continue;
-      auto r = future.get();
-      LORAG_CHECK(r.finish_reason != "error", Error, "prompt ", i + 1, ": ", r.error);
-      nlohmann::json line = {{"id", records[i].id},
-                             {"text", flags.strip_thinking ? text::strip_thinking(r.text) : r.text},
-                             {"finish_reason", r.finish_reason},
-                             {"prompt_tokens", r.prompt_tokens},
-                             {"completion_tokens", r.completion_tokens}};
-      if (s.adapters) line["adapter"] = adapter_of[i];
-      lines[i] = line.dump() + "\n";
-      prompt_tokens += r.prompt_tokens;
-      generated += r.completion_tokens;
-      if (++done % std::max<int64_t>(engine_config.parallel, 1) == 0 || done == records.size()) {
-        log::info(done, "/", records.size(), " prompts done");
-      }
-    }
-    if (flags.output.empty()) flush_ready(lines, printed);
   };
-  while (engine->step()) collect();
-  collect();
-  if (!flags.output.empty()) {
-    std::string out;
-    for (const auto& line : lines) out += line;
-    write_file_atomically(flags.output, out);
-  }
-  report_speed(s, stats_of(engine->stats(), prompt_tokens, generated));
+  const auto stats = infer::generate_prompt_batch(s, records, flags.input, config, engine_config, write_row);
+  if (!flags.output.empty()) write_file_atomically(flags.output, out);
+  report_speed(s, stats);
   return 0;
 }
 

@@ -11,16 +11,17 @@
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/hf_export.h"
+#include "model/dtype_name.h"
 
 namespace lorag::cli {
 namespace {
 
 // fp32/bf16/fp16, or the names transformers writes into config.json.
 c10::ScalarType export_dtype(const std::string& name) {
-  if (name == "fp32" || name == "float32") return c10::kFloat;
-  if (name == "bf16" || name == "bfloat16") return c10::kBFloat16;
-  if (name == "fp16" || name == "float16") return c10::kHalf;
-  LORAG_FAIL(UsageError, "--dtype '", name, "' is not an export dtype (expected float32, bfloat16 or float16)");
+  const auto dtype = model::dtype_from_name(name);
+  LORAG_CHECK(dtype.has_value(), UsageError, "--dtype '", name,
+              "' is not an export dtype (expected float32, bfloat16 or float16)");
+  return *dtype;
 }
 
 }  // namespace

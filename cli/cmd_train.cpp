@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <torch/cuda.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "data/dataset.h"
 #include "data/fingerprint.h"
 #include "model/core/atomic_file.h"
+#include "model/core/config_field_error.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
 #include "model/model_loader.h"
@@ -84,14 +86,12 @@ po::options_description train_options(TrainFlags& f, train::TrainConfig& c) {
   return d;
 }
 
-// ConfigError from TrainConfig/DataConfig names a field; on the command line that
-// is the flag of the same name, and a usage error (exit code 2).
-[[noreturn]] void rethrow_as_usage(const ConfigError& e) {
-  std::string msg = e.what();
-  const auto space = msg.find(' ');
-  auto field = msg.substr(0, space);
-  for (auto& ch : field) ch = ch == '_' ? '-' : ch;
-  throw UsageError("--" + field + msg.substr(space));
+// A config field is the flag of the same name on the command line
+// (max_seq_len -> --max-seq-len): "--max-seq-len is 0, expected at least 1".
+std::string flag_message(const ConfigFieldError& e) {
+  std::string flag = e.field();
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return "--" + flag + " " + e.detail();
 }
 
 std::optional<text::ChatTemplate> data_template(const model::LoadedModel& m, const std::string& choice) {
@@ -161,8 +161,10 @@ int run_train(const Args& args) {
     data_config.skip_bad_lines = flags.skip_bad_lines;
     data_config.cache_dir = fs::path(flags.out) / "cache";
     data_config.validate();
+  } catch (const ConfigFieldError& e) {
+    throw UsageError(flag_message(e));  // a bad flag value: exit code 2
   } catch (const ConfigError& e) {
-    rethrow_as_usage(e);
+    throw UsageError(e.what());
   }
   LORAG_CHECK(fs::is_regular_file(flags.data), IoError, flags.data, ": no such data file (--data)");
   LORAG_CHECK(flags.eval.empty() || fs::is_regular_file(flags.eval), IoError, flags.eval,

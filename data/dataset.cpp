@@ -6,6 +6,7 @@
 #include "data/sequence_ops.h"
 #include "data/sha256.h"
 #include "data/token_cache.h"
+#include "model/core/config_field_error.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
 
@@ -107,11 +108,11 @@ std::vector<Example> shuffled(std::vector<Example> examples, uint64_t seed) {
 }  // namespace
 
 void DataConfig::validate() const {
-  LORAG_CHECK(max_seq_len >= 1, ConfigError, "max_seq_len is ", max_seq_len, ", expected at least 1, e.g. 2048");
-  LORAG_CHECK(eval_fraction >= 0.0 && eval_fraction < 1.0, ConfigError, "eval_fraction is ", eval_fraction,
-              ", expected a value in [0, 1), e.g. 0.05");
-  LORAG_CHECK(eval_path.empty() || eval_fraction == 0.0, ConfigError, "eval_fraction is ", eval_fraction,
-              " and eval_path is '", eval_path.string(), "', expected only one of them");
+  LORAG_CHECK_FIELD(max_seq_len >= 1, "max_seq_len", "is ", max_seq_len, ", expected at least 1, e.g. 2048");
+  LORAG_CHECK_FIELD(eval_fraction >= 0.0 && eval_fraction < 1.0, "eval_fraction", "is ", eval_fraction,
+                    ", expected a value in [0, 1), e.g. 0.05");
+  LORAG_CHECK_FIELD(eval_path.empty() || eval_fraction == 0.0, "eval_fraction", "is ", eval_fraction,
+                    " and eval_path is '", eval_path.string(), "', expected only one of them");
 }
 
 TokenizedDataset build_dataset(const std::filesystem::path& path, const text::Tokenizer& tokenizer,

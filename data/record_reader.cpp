@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "model/core/config_field_error.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
 #include "model/text/utf8.h"
@@ -127,7 +128,7 @@ DatasetFormat parse_format(const std::string& name) {
                  DatasetFormat::kPromptCompletion}) {
     if (format_name(f) == name) return f;
   }
-  LORAG_FAIL(ConfigError, "dataset format '", name, "' is unknown, expected auto, alpaca, chat or prompt-completion");
+  LORAG_CHECK_FIELD(false, "format", "'", name, "' is unknown, expected auto, alpaca, chat or prompt-completion");
 }
 
 RecordFile read_records(const std::filesystem::path& path, DatasetFormat format, bool skip_bad_lines) {

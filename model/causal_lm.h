@@ -67,7 +67,7 @@ TORCH_MODULE(DecoderStack);
 class CausalLMImpl : public torch::nn::Module {
  public:
   // Builds the architecture with uninitialised weights in `options` (dtype, device);
-  // load weights with load_checkpoint (model/checkpoint_loader.h).
+  // load_model (model/model_loader.h) builds one and loads its weights.
   CausalLMImpl(const ModelConfig& config, const torch::TensorOptions& options);
 
   // Returns logits [B, T, V] (or [B, 1, V] with last_logits_only) in the model dtype,

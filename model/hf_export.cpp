@@ -4,28 +4,25 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/formats/gguf_file.h"
-#include "model/formats/safetensors_writer.h"
 #include "model/gguf_tokenizer.h"
+#include "model/tensor_safetensors.h"
 
 namespace lorag::model {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct DtypeNames {
-  const char* safetensors;  // "BF16"
-  const char* torch;        // "bfloat16"
-};
-
-DtypeNames dtype_names(c10::ScalarType dtype) {
-  if (dtype == c10::kFloat) return {"F32", "float32"};
-  if (dtype == c10::kBFloat16) return {"BF16", "bfloat16"};
-  if (dtype == c10::kHalf) return {"F16", "float16"};
+// transformers' name of an export dtype, e.g. "bfloat16" (config.json's torch_dtype).
+const char* torch_dtype_name(c10::ScalarType dtype) {
+  if (dtype == c10::kFloat) return "float32";
+  if (dtype == c10::kBFloat16) return "bfloat16";
+  if (dtype == c10::kHalf) return "float16";
   LORAG_FAIL(UsageError, "export dtype ", c10::toString(dtype), " is not supported (expected fp32, bf16 or fp16)");
 }
 
@@ -33,21 +30,16 @@ void write_json(const fs::path& path, const json& j) { write_file_atomically(pat
 
 void write_weights(const LoadedModel& model, const fs::path& dir, c10::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> keep;  // owns the bytes the refs point at
-  std::vector<formats::SafetensorsTensorRef> refs;
+  std::map<std::string, torch::Tensor> tensors;
   for (const auto& item : model.net->named_parameters(/*recurse=*/true)) {
     // Adapters are saved by adapters/ in PEFT's layout, never inside the base model.
     if (item.key().find(".lora_") != std::string::npos) continue;
     // A base kept quantized (model/quant) has no values in its `weight`; never write those zeros.
     LORAG_CHECK(item.value().numel() <= 1 || item.value().storage().nbytes() >= static_cast<size_t>(item.value().nbytes()),
                 Error, "export: '", item.key(), "' is kept quantized (load with --quantized dequantize to export)");
-    auto t = item.value().detach().to(torch::kCPU, dtype).contiguous();
-    const auto* bytes = static_cast<const uint8_t*>(t.data_ptr());
-    refs.push_back({item.key(), dtype_names(dtype).safetensors, t.sizes().vec(),
-                    std::span<const uint8_t>(bytes, t.nbytes())});
-    keep.push_back(std::move(t));
+    tensors.emplace(item.key(), item.value().detach().to(torch::kCPU, dtype));
   }
-  formats::write_safetensors(dir / "model.safetensors", refs, {{"format", "pt"}});
+  write_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
 }
 
 json tokenizer_config(const LoadedModel& model) {
@@ -92,14 +84,14 @@ json generation_config(const ModelConfig& c) {
 }  // namespace
 
 void export_hf_folder(const LoadedModel& model, const fs::path& dir, c10::ScalarType dtype) {
-  const auto names = dtype_names(dtype);
+  const char* torch_dtype = torch_dtype_name(dtype);  // before anything is written
   std::error_code ec;
   fs::create_directories(dir, ec);
   LORAG_CHECK(!ec && fs::is_directory(dir), IoError, dir.string(), ": cannot create the output folder (",
               ec.message(), ")");
   write_weights(model, dir, dtype);
   ModelConfig config = model.config;
-  config.torch_dtype = names.torch;
+  config.torch_dtype = torch_dtype;
   write_json(dir / "config.json", to_json(config));
   write_json(dir / "generation_config.json", generation_config(model.config));
   write_tokenizer(model, dir);

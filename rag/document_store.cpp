@@ -125,7 +125,7 @@ std::vector<int64_t> drop_documents(DocumentStore::State& s, const std::unordere
 
 }  // namespace
 
-void testing::set_save_hook(std::function<void(const std::string&)> hook) { save_hook() = std::move(hook); }
+void set_store_save_hook(std::function<void(const std::string&)> hook) { save_hook() = std::move(hook); }
 
 void StoreConfig::validate() const {
   chunking.validate();

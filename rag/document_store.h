@@ -148,11 +148,9 @@ class DocumentStore {
   std::unique_ptr<State> state_;
 };
 
-namespace testing {
 // Called with a stage name at points of a save ("data_written",
-// "index_written", "manifest_written"); tests install a hook that kills the
-// process to check crash safety. Not thread-safe; nullptr removes it.
-void set_save_hook(std::function<void(const std::string& stage)> hook);
-}  // namespace testing
+// "index_written", "manifest_written"); the crash-safety test installs a hook that
+// kills the process there. Not thread-safe; nullptr removes it.
+void set_store_save_hook(std::function<void(const std::string& stage)> hook);
 
 }  // namespace lorag::rag

@@ -45,7 +45,7 @@ case "$TARGET" in
   json)
     SOURCES=(tests/fuzz/json_fuzz.cpp model/config.cpp model/config_validate.cpp model/core/log.cpp
       model/text/utf8.cpp model/text/chat_template.cpp model/text/chat_template_render.cpp model/text/json_field.cpp
-      rag/eval/question.cpp infer/prompt_records.cpp data/record_reader.cpp)
+      eval/question.cpp infer/prompt_records.cpp data/record_reader.cpp)
     SEEDS=(build*/fixtures/models/*/config.json build*/fixtures/train/*.jsonl data/examples/*.jsonl)
     LIBS=(-lpcre2-8)
     ;;

@@ -57,9 +57,14 @@ fs::path save_checkpoint(const fs::path& run_dir, const adapters::AdapterSet& ad
     fs::remove_all(tmp, ec);
     throw;
   }
+  // Every file on disk before the folder takes its final name, and the rename
+  // itself made durable: a crash leaves the old checkpoint or the whole new one.
+  for (const auto& entry : fs::directory_iterator(tmp)) {
+    if (entry.is_regular_file()) sync_path(entry.path());
+  }
+  sync_path(tmp);
   fs::remove_all(final_dir, ec);
-  fs::rename(tmp, final_dir, ec);
-  LORAG_CHECK(!ec, IoError, final_dir.string(), ": cannot rename checkpoint into place: ", ec.message());
+  rename_durably(tmp, final_dir);
   return final_dir;
 }
 

@@ -4,35 +4,36 @@
 #include <cmath>
 #include <sstream>
 
+#include "model/core/config_field_error.h"
 #include "model/core/error.h"
 
 namespace lorag::train {
 
 void TrainConfig::validate() const {
-  LORAG_CHECK(rank >= 1, ConfigError, "rank must be >= 1, got ", rank);
-  LORAG_CHECK(alpha > 0, ConfigError, "alpha must be > 0, got ", alpha);
-  LORAG_CHECK(dropout >= 0 && dropout < 1, ConfigError, "dropout must be in [0, 1), got ", dropout);
-  LORAG_CHECK(!targets.empty(), ConfigError, "targets must name modules or be all-linear, got ''");
-  LORAG_CHECK(adapter_dtype == "fp32" || adapter_dtype == "bf16" || adapter_dtype == "fp16", ConfigError,
-              "adapter_dtype must be fp32, bf16 or fp16, got '", adapter_dtype, "'");
-  LORAG_CHECK(lr > 0 && std::isfinite(lr), ConfigError, "lr must be > 0, got ", lr);
-  LORAG_CHECK(weight_decay >= 0, ConfigError, "weight_decay must be >= 0, got ", weight_decay);
-  LORAG_CHECK(adam_beta1 >= 0 && adam_beta1 < 1, ConfigError, "adam_beta1 must be in [0, 1), got ", adam_beta1);
-  LORAG_CHECK(adam_beta2 >= 0 && adam_beta2 < 1, ConfigError, "adam_beta2 must be in [0, 1), got ", adam_beta2);
-  LORAG_CHECK(adam_epsilon > 0, ConfigError, "adam_epsilon must be > 0, got ", adam_epsilon);
-  LORAG_CHECK(scheduler == "cosine" || scheduler == "linear" || scheduler == "constant", ConfigError,
-              "scheduler must be cosine, linear or constant, got '", scheduler, "'");
-  LORAG_CHECK(warmup_ratio >= 0 && warmup_ratio < 1, ConfigError, "warmup_ratio must be in [0, 1), got ",
-              warmup_ratio);
-  LORAG_CHECK(warmup_steps >= -1, ConfigError, "warmup_steps must be >= 0, got ", warmup_steps);
-  LORAG_CHECK(max_grad_norm >= 0, ConfigError, "max_grad_norm must be >= 0 (0 = off), got ", max_grad_norm);
-  LORAG_CHECK(batch_size >= 1, ConfigError, "batch_size must be >= 1, got ", batch_size);
-  LORAG_CHECK(grad_accum >= 1, ConfigError, "grad_accum must be >= 1, got ", grad_accum);
-  LORAG_CHECK(max_steps > 0 || epochs >= 1, ConfigError, "epochs must be >= 1, got ", epochs);
-  LORAG_CHECK(max_steps == -1 || max_steps > 0, ConfigError, "max_steps must be > 0, got ", max_steps);
-  LORAG_CHECK(eval_every >= 0, ConfigError, "eval_every must be >= 0 (0 = at the end only), got ", eval_every);
-  LORAG_CHECK(save_every >= 0, ConfigError, "save_every must be >= 0 (0 = no checkpoints), got ", save_every);
-  LORAG_CHECK(loss_chunk_tokens >= 1, ConfigError, "loss_chunk_tokens must be >= 1, got ", loss_chunk_tokens);
+  LORAG_CHECK_FIELD(rank >= 1, "rank", "must be >= 1, got ", rank);
+  LORAG_CHECK_FIELD(alpha > 0, "alpha", "must be > 0, got ", alpha);
+  LORAG_CHECK_FIELD(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got ", dropout);
+  LORAG_CHECK_FIELD(!targets.empty(), "targets", "must name modules or be all-linear, got ''");
+  LORAG_CHECK_FIELD(adapter_dtype == "fp32" || adapter_dtype == "bf16" || adapter_dtype == "fp16", "adapter_dtype",
+                    "must be fp32, bf16 or fp16, got '", adapter_dtype, "'");
+  LORAG_CHECK_FIELD(lr > 0 && std::isfinite(lr), "lr", "must be > 0, got ", lr);
+  LORAG_CHECK_FIELD(weight_decay >= 0, "weight_decay", "must be >= 0, got ", weight_decay);
+  LORAG_CHECK_FIELD(adam_beta1 >= 0 && adam_beta1 < 1, "adam_beta1", "must be in [0, 1), got ", adam_beta1);
+  LORAG_CHECK_FIELD(adam_beta2 >= 0 && adam_beta2 < 1, "adam_beta2", "must be in [0, 1), got ", adam_beta2);
+  LORAG_CHECK_FIELD(adam_epsilon > 0, "adam_epsilon", "must be > 0, got ", adam_epsilon);
+  LORAG_CHECK_FIELD(scheduler == "cosine" || scheduler == "linear" || scheduler == "constant", "scheduler",
+                    "must be cosine, linear or constant, got '", scheduler, "'");
+  LORAG_CHECK_FIELD(warmup_ratio >= 0 && warmup_ratio < 1, "warmup_ratio", "must be in [0, 1), got ",
+                    warmup_ratio);
+  LORAG_CHECK_FIELD(warmup_steps >= -1, "warmup_steps", "must be >= 0, got ", warmup_steps);
+  LORAG_CHECK_FIELD(max_grad_norm >= 0, "max_grad_norm", "must be >= 0 (0 = off), got ", max_grad_norm);
+  LORAG_CHECK_FIELD(batch_size >= 1, "batch_size", "must be >= 1, got ", batch_size);
+  LORAG_CHECK_FIELD(grad_accum >= 1, "grad_accum", "must be >= 1, got ", grad_accum);
+  LORAG_CHECK_FIELD(max_steps > 0 || epochs >= 1, "epochs", "must be >= 1, got ", epochs);
+  LORAG_CHECK_FIELD(max_steps == -1 || max_steps > 0, "max_steps", "must be > 0, got ", max_steps);
+  LORAG_CHECK_FIELD(eval_every >= 0, "eval_every", "must be >= 0 (0 = at the end only), got ", eval_every);
+  LORAG_CHECK_FIELD(save_every >= 0, "save_every", "must be >= 0 (0 = no checkpoints), got ", save_every);
+  LORAG_CHECK_FIELD(loss_chunk_tokens >= 1, "loss_chunk_tokens", "must be >= 1, got ", loss_chunk_tokens);
 }
 
 adapters::LoraConfig TrainConfig::lora_config(const std::string& base_model) const {

@@ -22,17 +22,12 @@
 #include "train/lr_schedule.h"
 #include "train/run_lock.h"
 #include "train/train_forward.h"
+#include "model/dtype_name.h"
 
 namespace lorag::train {
 namespace fs = std::filesystem;
 
 namespace {
-
-c10::ScalarType adapter_dtype(const std::string& name) {
-  if (name == "bf16") return torch::kBFloat16;
-  if (name == "fp16") return torch::kFloat16;
-  return torch::kFloat32;
-}
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -74,7 +69,7 @@ void Trainer::setup_adapter(const fs::path& checkpoint) {
     LORAG_CHECK(adapter_->config().r == config_.rank, ConfigError, (checkpoint / "adapter_config.json").string(),
                 ": the checkpoint's adapter has r=", adapter_->config().r, ", the run asks for rank ", config_.rank);
   }
-  adapter_->attach(net_, adapter_dtype(config_.adapter_dtype));
+  adapter_->attach(net_, model::dtype_from_name(config_.adapter_dtype).value());  // validate()d
   params_ = adapter_->parameters();
   LORAG_ASSERT(!params_.empty());
   torch::optim::AdamWOptions opts(config_.lr);

@@ -8,7 +8,7 @@
 
 #include "adapters/adapter_set.h"
 #include "adapters/peft_io.h"
-#include "adapters/safetensors_write.h"
+#include "model/tensor_safetensors.h"
 #include "model/formats/safetensors_file.h"
 #include "tests/model/model_test_util.h"
 #include "tests/test_util.h"
@@ -111,7 +111,7 @@ void expect_peft_reproduces(const std::filesystem::path& dir, const torch::Tenso
   }
   const auto logits_file = dir.parent_path() / (dir.filename().string() + ".logits.safetensors");
   const auto resaved = dir.parent_path() / (dir.filename().string() + ".peft_resaved");
-  adapters::write_safetensors(logits_file, {{"input_ids", ids}, {"logits", logits.contiguous()}});
+  model::write_safetensors(logits_file, {{"input_ids", ids}, {"logits", logits.contiguous()}});
   const std::string command = python.string() + " " + (source / "scripts/check_peft_adapter.py").string() + " " +
                               fixture("models/llama").string() + " " + dir.string() + " " + logits_file.string() +
                               " " + std::to_string(kAdapterLogitTolerance) + " " + resaved.string();

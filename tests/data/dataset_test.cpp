@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "data/conversation_encoder.h"
+#include "data/record_reader.h"
+#include "model/core/config_field_error.h"
 #include "model/core/error.h"
 #include "tests/data/data_test_util.h"
 
@@ -185,6 +187,27 @@ TEST(DataConfig, ValidateNamesTheField) {
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("eval_fraction is 1.5"), std::string::npos) << e.what();
+  }
+}
+
+// The field travels as data, so the CLI can name its flag without parsing the message.
+TEST(DataConfig, ErrorsCarryTheirField) {
+  DataConfig config;
+  config.max_seq_len = 0;
+  try {
+    config.validate();
+    FAIL() << "no error";
+  } catch (const ConfigFieldError& e) {
+    EXPECT_EQ(e.field(), "max_seq_len");
+    EXPECT_EQ(e.detail().rfind("is 0, expected at least 1", 0), 0u) << e.detail();
+    EXPECT_EQ(std::string(e.what()).rfind("max_seq_len is 0", 0), 0u) << e.what();
+  }
+  try {
+    parse_format("sharegpt");
+    FAIL() << "no error";
+  } catch (const ConfigFieldError& e) {
+    EXPECT_EQ(e.field(), "format");
+    EXPECT_EQ(e.detail().rfind("'sharegpt' is unknown", 0), 0u) << e.detail();
   }
 }
 

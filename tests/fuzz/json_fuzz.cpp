@@ -18,7 +18,7 @@
 #include "model/config.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
-#include "rag/eval/question.h"
+#include "eval/question.h"
 
 namespace {
 const std::filesystem::path& scratch() {
@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   expect_clean([&] { lorag::model::parse_model_config(j, "fuzz/config.json"); });
-  expect_clean([&] { lorag::rag::eval::parse_question(j, "fuzz.jsonl:1", 1); });
+  expect_clean([&] { lorag::eval::parse_question(j, "fuzz.jsonl:1", 1); });
   {
     std::ofstream(scratch(), std::ios::binary | std::ios::trunc) << text;
   }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "model/nn/rms_norm.h"
+
 namespace lorag::model {
 namespace {
 
@@ -36,6 +38,44 @@ TEST(FusedRmsNorm, MatchesLibTorchExpressionPerDtype) {
       }
     }
   }
+}
+
+// RmsNorm on CUDA at inference runs the kernel (bit for bit its output) for
+// Llama's form in every dtype it supports and Gemma's in fp32; with autograd or
+// Gemma's form in bf16 it keeps the LibTorch expression.
+TEST(FusedRmsNorm, RmsNormCallsItOnCudaAtInference) {
+  if (!torch::cuda::is_available() || !cuda::fused_kernels_available()) GTEST_SKIP() << "needs CUDA";
+  torch::manual_seed(1);
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16, torch::kFloat16}) {
+    for (auto weighting : {NormWeighting::kWeight, NormWeighting::kOnePlusWeight}) {
+      auto opts = torch::TensorOptions().dtype(dtype).device(torch::kCUDA);
+      RmsNorm norm(576, 1e-6, opts, weighting);
+      norm->weight.data().copy_(torch::randn({576}, opts));
+      const double offset = weighting == NormWeighting::kOnePlusWeight ? 1.0 : 0.0;
+      auto x = torch::randn({3, 7, 576}, opts) * 3;
+      torch::NoGradGuard no_grad;
+      const auto got = norm(x);
+      const auto fused = cuda::fused_rms_norm(x, norm->weight, 1e-6, offset);
+      const bool expect_fused = weighting == NormWeighting::kWeight || dtype == torch::kFloat32;
+      if (expect_fused) {
+        EXPECT_TRUE(torch::equal(got, fused)) << c10::toString(dtype) << " offset " << offset;
+      } else {  // Gemma3RMSNorm: (1 + w) applied in fp32 before the one rounding
+        auto x32 = x.to(torch::kFloat32);
+        auto want = (x32 * torch::rsqrt(x32.pow(2).mean(-1, true) + 1e-6) * (1.0 + norm->weight.to(torch::kFloat32)))
+                        .to(dtype);
+        EXPECT_TRUE(torch::equal(got, want)) << c10::toString(dtype) << " gemma form";
+      }
+    }
+  }
+  // Training: autograd needs the LibTorch expression.
+  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(torch::kCUDA);
+  RmsNorm norm(64, 1e-6, opts);
+  auto x = torch::randn({2, 64}, opts).requires_grad_(true);
+  auto y = norm(x);
+  ASSERT_TRUE(y.requires_grad());
+  y.sum().backward();
+  EXPECT_TRUE(x.grad().defined());
+  EXPECT_TRUE(torch::allclose(y.detach(), reference(x.detach(), norm->weight, 1e-6, 0.0), 1e-5, 1e-5));
 }
 
 TEST(FusedRmsNorm, RejectsCpuTensors) {

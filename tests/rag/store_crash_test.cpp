@@ -29,7 +29,7 @@ TEST(StoreCrashChild, Write) {
   FakeEmbedder e;
   auto store = DocumentStore::open(dir, e, DocumentStore::Mode::kWrite);
   const std::string crash_at = stage;
-  testing::set_save_hook([crash_at](const std::string& at) {
+  set_store_save_hook([crash_at](const std::string& at) {
     if (at == crash_at) _exit(kCrashExit);
   });
   store.remove("keep");  // also checks a delete is undone

@@ -8,7 +8,7 @@
 
 #include <cstdlib>
 
-#include "adapters/safetensors_write.h"
+#include "model/tensor_safetensors.h"
 #include "tests/model/model_test_util.h"
 #include "tests/train/train_test_util.h"
 #include "train/metrics_log.h"
@@ -81,7 +81,7 @@ TEST_P(LoraNewFamilies, TrainedAdapterLowersLossAndLoadsInPeft) {
   auto ids = torch::randint(3, 320, {2, 10}, torch::kInt64);
   auto logits = m.net->forward({.input_ids = ids});
   const auto logits_file = dir / "lorag_logits.safetensors";
-  adapters::write_safetensors(logits_file, {{"input_ids", ids}, {"logits", logits.contiguous()}});
+  model::write_safetensors(logits_file, {{"input_ids", ids}, {"logits", logits.contiguous()}});
   const auto python = std::getenv("LORAG_PYTHON") ? std::filesystem::path(std::getenv("LORAG_PYTHON"))
                                                   : source_dir() / ".venv/bin/python3";
   if (!std::filesystem::exists(python)) GTEST_SKIP() << "no python with peft at " << python;
