@@ -7,16 +7,15 @@
 #include <algorithm>
 #include <chrono>
 
+#include "model/core/quantile.h"
+
 namespace lorag::infer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
-}
+// lorag's one quantile (numpy's linear method), 0 for no samples.
+double percentile(std::vector<double> v, double q) { return v.empty() ? 0 : quantile(std::move(v), q); }
 
 std::vector<int64_t> random_ids(int64_t n, int64_t vocab, at::Generator& g) {
   auto t = torch::randint(3, vocab, {n}, g, torch::kInt64);

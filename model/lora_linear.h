@@ -20,7 +20,7 @@ namespace quant {
 class QuantizedWeight;
 }
 
-// The LoRA scale: alpha/r, or alpha/√r with rank-stabilised LoRA (Kalajievski 2023).
+// The LoRA scale: alpha/r, or alpha/√r with rank-stabilised LoRA (Kalajdzievski 2023).
 double lora_scale(int64_t r, double alpha, bool use_rslora);
 
 class LoraLinearImpl : public torch::nn::Module {
