@@ -4,7 +4,6 @@
 #include <numeric>
 
 #include "model/core/error.h"
-#include "rag/hnsw_single_search.h"
 #include "rag/store_state.h"
 
 namespace lorag::rag {
@@ -44,14 +43,11 @@ std::vector<Candidate> exact_search(const DocumentStore::State& s, const float* 
 
 std::vector<Candidate> index_search(const DocumentStore::State& s, const float* query, std::size_t k) {
   k = std::min<std::size_t>(k, static_cast<std::size_t>(s.index->ntotal));
-  auto labels = search_hnsw_single(*s.index, query, static_cast<int64_t>(k));
-  if (!labels) {
-    std::vector<float> distances(k);
-    labels.emplace(k);
-    s.index->search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(), labels->data());
-  }
+  std::vector<float> distances(k);
+  std::vector<faiss::Index::idx_t> labels(k);
+  s.index->search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(), labels.data());
   std::vector<Candidate> out;
-  for (const int64_t label : *labels) {
+  for (const int64_t label : labels) {
     if (label < 0) continue;
     const auto it = s.row_of_id.find(label);
     LORAG_ASSERT(it != s.row_of_id.end(), "index returned unknown id ", label);
