@@ -2,6 +2,9 @@
 // DocumentStore's in-memory state and its FAISS index helpers (rag/, internal).
 #pragma once
 
+// Debian FAISS 1.7.3 headers use uint8_t without <cstdint> (an error with g++ 13).
+#include <cstdint>
+
 #include <faiss/Index.h>
 
 #include <filesystem>
