@@ -86,10 +86,11 @@ if [[ "$WHAT" == bench || "$WHAT" == all ]]; then
     --new-tokens 64 "${MIX[@]}" 2>&1 | tee "$OUT_DIR/bench_engine_graphs.md" | tail -12
   $BIN bench engine --model "$MODEL" --device cuda --dtype bf16 --cuda-graphs off --concurrency 1 16 \
     --prompt-tokens 64 --new-tokens 64 --preamble-tokens 0 2>&1 | tee "$OUT_DIR/bench_engine_eager.md" | tail -6
-  # Quantized weights on CUDA: kept quantized against dequantized at load, same GGUF.
-  if $BIN quantize --model "$MODEL" --out /tmp/smollm2.q4_1.gguf --type q4_1 > /dev/null 2>&1; then
+  # Quantized weights on CUDA, when a GGUF is given (the default model's is over what the
+  # device tool carries, and `lorag quantize` reads GGUF only): kept against dequantized.
+  if [[ -n "${LORAG_GPU_GGUF:-}" ]]; then
     for q in keep dequantize; do
-      $BIN bench generate --model /tmp/smollm2.q4_1.gguf --device cuda --quantized $q --repeats 3 --new-tokens 64 \
+      $BIN bench generate --model "$LORAG_GPU_GGUF" --device cuda --quantized $q --repeats 3 --new-tokens 64 \
         --prompt-tokens 128 2>&1 | tee "$OUT_DIR/bench_quant_cuda_$q.md" | tail -3
     done
   fi
