@@ -227,6 +227,20 @@ class ServeAdapters(unittest.TestCase):
         with self.assertRaises(openai.NotFoundError):
             chat(self.client, "c", PROMPTS[1])
 
+    def test_client_that_leaves_mid_stream_frees_its_slot(self):
+        stream = self.client.chat.completions.create(model="a", messages=[{"role": "user", "content": PROMPTS[0]}],
+                                                     max_tokens=50, temperature=0, stream=True)
+        next(iter(stream))
+        stream.close()
+        # The server lets go of the request first, the engine of its slot a step later.
+        deadline = time.time() + 60  # a bound, not a measurement
+        m = self.server.metrics()
+        while (m["lorag_requests_in_flight"], m["lorag_slots_busy"]) != (0, 0) and time.time() < deadline:
+            time.sleep(0.1)
+            m = self.server.metrics()
+        self.assertEqual((m["lorag_requests_in_flight"], m["lorag_slots_busy"]), (0, 0))
+        self.assertEqual(chat(self.client, "a", PROMPTS[0]).choices[0].message.content, self.expect("a", PROMPTS[0])["text"])
+
     def test_bounded_load_of_streaming_clients_leaves_no_slot_busy(self):
         """48 concurrent streaming clients, 192 short requests on three models: all
         succeed with their model's answer; afterwards no slot is busy or queued.
