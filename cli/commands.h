@@ -26,5 +26,6 @@ int run_ask(const Args& args);
 int run_compare(const Args& args);
 int run_quantize(const Args& args);
 int run_tokenize(const Args& args);
+int run_serve(const Args& args);
 
 }  // namespace lorag::cli

@@ -60,6 +60,8 @@ const std::vector<Command>& commands() {
        lorag::cli::run_compare},
       {"tokenize", "print a model's token ids for a text (or only their count), like llama-tokenize",
        lorag::cli::run_tokenize},
+      {"serve", "serve the model, its adapters and grounded answers over an OpenAI-compatible HTTP API",
+       lorag::cli::run_serve},
   };
   return kCommands;
 }

@@ -55,11 +55,17 @@ po::options_description generation_options(infer::GenerateConfig& c) {
 
 po::options_description generation_options(infer::GenerateConfig& c, infer::EngineConfig& e) {
   auto d = generation_options(c);
+  d.add(engine_options(e, "requests decoded together (engine slots); --input: default --batch-size",
+                       "tokens per slot, prompt + output; 0 = just enough for the prompts (at most the model's context)"));
+  return d;
+}
+
+po::options_description engine_options(infer::EngineConfig& e, const std::string& parallel_help,
+                                       const std::string& ctx_size_help) {
+  po::options_description d("Engine");
   d.add_options()
-      ("parallel", po::value(&e.parallel)->default_value(e.parallel),
-       "requests decoded together (engine slots); --input: default --batch-size")
-      ("ctx-size", po::value(&e.ctx_size)->default_value(e.ctx_size),
-       "tokens per slot, prompt + output; 0 = just enough for the prompts (at most the model's context)")
+      ("parallel", po::value(&e.parallel)->default_value(e.parallel), parallel_help.c_str())
+      ("ctx-size", po::value(&e.ctx_size)->default_value(e.ctx_size), ctx_size_help.c_str())
       ("prefill-chunk", po::value(&e.prefill_chunk)->default_value(e.prefill_chunk),
        "prompt tokens run per engine step, so long prompts do not stall running streams");
   return d;

@@ -28,6 +28,10 @@ po::options_description model_options(ModelOptions& options);
 po::options_description generation_options(infer::GenerateConfig& config);
 // The same group plus the engine's --parallel, --ctx-size and --prefill-chunk.
 po::options_description generation_options(infer::GenerateConfig& config, infer::EngineConfig& engine);
+// The engine's --parallel, --ctx-size and --prefill-chunk alone (`lorag serve`),
+// with the help texts of the command's meaning of the first two.
+po::options_description engine_options(infer::EngineConfig& engine, const std::string& parallel_help,
+                                       const std::string& ctx_size_help);
 
 // Parses `args` against `options` (plus --help and --config FILE.json). Values
 // from --config fill only the flags not typed on the command line. Returns false
