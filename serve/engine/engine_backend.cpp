@@ -194,36 +194,7 @@ LoadInfo EngineBackend::load() {
   return {std::max(busy - slots, 0), std::min(busy, slots), slots};
 }
 
-// Runtime adapters: the one place that calls the engine for them. The engine of
-// issue #12 has Engine::load_adapter/unload_adapter (thread-safe, between steps);
-// an engine without them answers 503, so this file builds against either.
-namespace {
-
-template <class E>
-void engine_load_adapter(E& engine, const std::string& name, const std::string& path) {
-  if constexpr (requires { engine.load_adapter(name, std::filesystem::path(path)); }) {
-    engine.load_adapter(name, std::filesystem::path(path));
-  } else {
-    throw BackendError(BackendError::Kind::kUnavailable,
-                       "this build's engine cannot load adapters while it runs; start lorag serve with --adapter " +
-                           name + "=DIR",
-                       "lora_path");
-  }
-}
-
-template <class E>
-void engine_unload_adapter(E& engine, const std::string& name) {
-  if constexpr (requires { engine.unload_adapter(name); }) {
-    engine.unload_adapter(name);
-  } else {
-    throw BackendError(BackendError::Kind::kUnavailable,
-                       "this build's engine cannot unload adapters while it runs; restart lorag serve without it",
-                       "lora_name");
-  }
-}
-
-}  // namespace
-
+// Runtime adapters: the engine installs and drops them between its steps (thread-safe).
 void EngineBackend::load_adapter(const std::string& name, const std::string& path) {
   std::lock_guard lock(adapters_mutex_);  // one load or unload at a time; requests only read the names
   if (adapters_.count(name) || name == config_.model_id || name == adapters::kBaseAdapter) {
@@ -231,7 +202,7 @@ void EngineBackend::load_adapter(const std::string& name, const std::string& pat
                        "lora_name");
   }
   try {
-    engine_load_adapter(*engine_, name, path);
+    engine_->load_adapter(name, std::filesystem::path(path));
   } catch (const IoError& e) {
     throw BackendError(BackendError::Kind::kNotFound, e.what(), "lora_path");
   } catch (const BackendError&) {
@@ -249,7 +220,7 @@ void EngineBackend::unload_adapter(const std::string& name) {
     throw BackendError(BackendError::Kind::kNotFound, "no adapter named '" + name + "' is loaded", "lora_name");
   }
   try {
-    engine_unload_adapter(*engine_, name);
+    engine_->unload_adapter(name);
   } catch (const BackendError&) {
     throw;
   } catch (const Error& e) {
