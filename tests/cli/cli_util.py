@@ -7,7 +7,7 @@ from pathlib import Path
 BIN = os.environ.get("LORAG_BIN", "build/cli/lorag")
 FIXTURES = Path(os.environ.get("LORAG_FIXTURES", "build/fixtures"))
 # Commands with the model options, whose `--dtype auto` is bf16 on CPUs with native bf16.
-MODEL_COMMANDS = {"generate", "chat", "ask", "compare", "bench", "info", "train"}
+MODEL_COMMANDS = {"generate", "chat", "ask", "compare", "bench", "info", "train", "serve"}
 
 
 def pin_fp32(args):

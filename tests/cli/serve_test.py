@@ -23,7 +23,7 @@ import openai
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cli_util import BIN, FIXTURES, lorag  # noqa: E402
+from cli_util import BIN, FIXTURES, lorag, pin_fp32  # noqa: E402
 
 ROOT = Path(os.environ.get("LORAG_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 EMBEDDER = Path(os.environ.get("LORAG_EMBEDDER", ROOT / "models" / "all-MiniLM-L6-v2"))
@@ -45,7 +45,7 @@ class Server:
     def __init__(self, *flags, key="none"):
         self.key = key
         self.stderr = tempfile.TemporaryFile("w+")
-        self.proc = subprocess.Popen([BIN, "serve", "--port", "0", "--device", "cpu", *map(str, flags)],
+        self.proc = subprocess.Popen([BIN, *pin_fp32(["serve", "--port", "0", "--device", "cpu", *map(str, flags)])],
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("port "):
