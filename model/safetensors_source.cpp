@@ -8,6 +8,7 @@
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
+#include "model/formats/mapped_file.h"
 #include "model/formats/safetensors_file.h"
 #include "model/tensor_source.h"
 
@@ -53,6 +54,7 @@ class SafetensorsSource : public TensorSource {
     // from_blob aliases the read-only mapping; callers copy out of it.
     return torch::from_blob(const_cast<uint8_t*>(e.data.data()), e.shape, torch::TensorOptions().dtype(type));
   }
+  void done_with(const std::string& name) const override { formats::drop_resident_pages(entry(name).data); }
   std::string describe() const override { return description_; }
 
  private:

@@ -22,6 +22,9 @@ class TensorSource {
   // The tensor on the CPU in its stored dtype. It may alias the memory-mapped file:
   // read-only, valid while this source lives. Throws FormatError naming the tensor.
   virtual at::Tensor read(const std::string& name) const = 0;
+  // The caller has copied `name` out: the source may drop its resident pages of the
+  // mapped file (a later `read` still works). Keeps a load's peak memory at the copy.
+  virtual void done_with(const std::string& name) const { (void)name; }
   // Where the tensors come from, for messages (a path).
   virtual std::string describe() const = 0;
 };

@@ -51,6 +51,7 @@ void load_weights(torch::nn::Module& module, const TensorSource& source, const s
                 shape_str(tensor.sizes()), ", expected ", shape_str(param.sizes()),
                 " (hint: does config.json match the weights?)");
     param.copy_(tensor);
+    source.done_with(name);
     // A NaN/Inf weight makes every answer empty yet "normal" (issue #18): refuse it.
     LORAG_CHECK(!param.is_floating_point() || torch::isfinite(param).all().item<bool>(), FormatError,
                 source.describe(), ": tensor '", name, "' holds non-finite values (NaN or Inf) after conversion to ",

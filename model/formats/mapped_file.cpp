@@ -67,4 +67,14 @@ void MappedFile::release() noexcept {
   size_ = 0;
 }
 
+void drop_resident_pages(std::span<const std::uint8_t> bytes) noexcept {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  // Only the pages wholly inside the span: a neighbour's bytes stay resident.
+  const std::uintptr_t first = (begin + page - 1) / page * page;
+  const std::uintptr_t last = (begin + bytes.size()) / page * page;
+  // Advice only: on failure the pages simply stay resident.
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 }  // namespace lorag::model::formats

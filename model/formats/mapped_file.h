@@ -44,4 +44,10 @@ class MappedFile {
   std::filesystem::path path_;
 };
 
+// Drops this process's copies of the whole pages inside `bytes`, which must lie in a
+// MappedFile's read-only private mapping (madvise MADV_DONTNEED). Nothing a reader
+// sees changes: the next read maps the pages in again from the file. A loader calls
+// it once a tensor is copied out, so peak memory is the copy, not copy plus mapping.
+void drop_resident_pages(std::span<const std::uint8_t> bytes) noexcept;
+
 }  // namespace lorag::model::formats
