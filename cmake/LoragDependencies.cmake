@@ -63,9 +63,10 @@ target_include_directories(lorag_torch_cpu SYSTEM INTERFACE $<TARGET_PROPERTY:to
 target_compile_definitions(lorag_torch_cpu INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_DEFINITIONS>)
 target_compile_options(lorag_torch_cpu INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_OPTIONS>)
 target_link_libraries(lorag_torch_cpu INTERFACE torch_cpu c10)
-# The plugin needs nvcc (lorag's kernels) and a LibTorch built with CUDA.
+# The plugin needs a LibTorch built with CUDA; lorag's kernels in it also need nvcc
+# (LORAG_CUDA), without which CUDA runs use LibTorch's operators alone.
 set(LORAG_CUDA_PLUGIN OFF)
-if(LORAG_CUDA AND TARGET torch_cuda)
+if(TARGET torch_cuda)
   set(LORAG_CUDA_PLUGIN ON)
 endif()
 # Torch's flags carry -D_GLIBCXX_USE_CXX11_ABI; everything we link must share them.

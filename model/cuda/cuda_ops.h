@@ -15,6 +15,7 @@
 
 namespace lorag::model::cuda {
 
+// A null member: the plugin was built without nvcc and has no such kernel.
 struct ModelCudaOps {
   at::Tensor (*fused_rms_norm)(const at::Tensor& x, const at::Tensor& weight, double eps, double weight_offset);
   at::Tensor (*quant_dequantize)(const at::Tensor& blocks, std::uint32_t type, std::int64_t in,

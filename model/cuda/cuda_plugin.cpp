@@ -113,7 +113,7 @@ const ModelCudaOps* model_ops() {
 }
 
 void prepare_device(const std::string& device, const std::string& flag) {
-  if (device == "cpu" || plugin_present()) return;
+  if (device == "cpu") return;
   const bool required = device == "cuda" || device.starts_with("cuda:");
   if (!required && device != "auto") return;  // resolve_device reports a bad name
   std::string why;
@@ -121,7 +121,7 @@ void prepare_device(const std::string& device, const std::string& flag) {
     LORAG_CHECK(!required, Error, flag, " ", device, ": ", why, " (use --device cpu)");
     return;
   }
-  if (load_plugin(&why)) return;
+  if (plugin_present() || load_plugin(&why)) return;
   LORAG_CHECK(!required, Error, flag, " ", device, ": ", why);
   static std::once_flag warned;
   std::call_once(warned, [&] { log::warn("running on the cpu: ", why); });

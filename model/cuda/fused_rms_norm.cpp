@@ -8,11 +8,15 @@
 
 namespace lorag::model::cuda {
 
-bool fused_kernels_available() { return model_ops() != nullptr; }
+bool fused_kernels_available() {
+  const auto* ops = model_ops();
+  return ops && ops->fused_rms_norm;
+}
 
 at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps, double weight_offset) {
   const auto* ops = model_ops();
-  TORCH_CHECK(ops, "fused_rms_norm: the CUDA plugin (liblorag_cuda.so) is not loaded");
+  TORCH_CHECK(ops && ops->fused_rms_norm, "fused_rms_norm: no CUDA kernel (the CUDA plugin is not loaded, or was "
+              "built without nvcc)");
   return ops->fused_rms_norm(x, weight, eps, weight_offset);
 }
 

@@ -11,13 +11,17 @@ namespace {
 
 const model::cuda::ModelCudaOps& ops() {
   const auto* ops = model::cuda::model_ops();
-  TORCH_CHECK(ops, "quant cuda: the CUDA plugin (liblorag_cuda.so) is not loaded");
+  TORCH_CHECK(ops && ops->quant_matvec, "quant cuda: no CUDA kernels (the CUDA plugin is not loaded, or was built "
+              "without nvcc)");
   return *ops;
 }
 
 }  // namespace
 
-bool quant_kernels_available() { return model::cuda::model_ops() != nullptr; }
+bool quant_kernels_available() {
+  const auto* ops = model::cuda::model_ops();
+  return ops && ops->quant_matvec && ops->quant_dequantize;
+}
 
 at::Tensor dequantize(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, c10::ScalarType dtype) {
   return ops().quant_dequantize(blocks, type, in, dtype);

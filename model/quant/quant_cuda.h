@@ -12,7 +12,8 @@
 
 namespace lorag::model::quant::cuda {
 
-// True when the CUDA plugin (model/cuda/cuda_plugin.h) is loaded.
+// True when the CUDA plugin (model/cuda/cuda_plugin.h) is loaded and has the
+// kernels (it was built with nvcc).
 bool quant_kernels_available();
 
 // `blocks`: contiguous uint8 [rows, row_bytes] on a CUDA device, each row `in`
