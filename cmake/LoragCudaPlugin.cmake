@@ -12,8 +12,9 @@
 function(lorag_link_cuda_plugin target)
   if(TARGET lorag_cuda)
     add_dependencies(${target} lorag_cuda)
-    target_link_options(${target} PRIVATE "-Wl,--push-state,--no-as-needed" "$<TARGET_FILE:lorag_cuda>"
-      "-Wl,--pop-state")
+    # One option: CMake de-duplicates link options, and lorag_link_torch_first
+    # already uses the same push/pop pair.
+    target_link_options(${target} PRIVATE "-Wl,--push-state,--no-as-needed,$<TARGET_FILE:lorag_cuda>,--pop-state")
     set_property(TARGET ${target} APPEND PROPERTY BUILD_RPATH $<TARGET_FILE_DIR:lorag_cuda>)
   endif()
 endfunction()
