@@ -17,7 +17,7 @@ namespace lorag::model::cuda {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr char kPluginFile[] = "liblorag_cuda.so";
+[[maybe_unused]] constexpr char kPluginFile[] = "liblorag_cuda.so";
 
 // The one process-wide handle: a shared library is loaded once per process.
 std::atomic<void*> g_plugin{nullptr};
@@ -27,7 +27,7 @@ std::string last_dl_error() {
   return e ? e : "unknown dlopen error";
 }
 
-std::vector<fs::path> plugin_candidates() {
+[[maybe_unused]] std::vector<fs::path> plugin_candidates() {  // unused without the plugin
   if (const char* env = std::getenv("LORAG_CUDA_PLUGIN"); env && *env) return {env};
   std::vector<fs::path> paths;
   std::error_code ec;
