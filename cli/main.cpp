@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/device_startup.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
 
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   for (const auto& command : commands()) {
     if (name != command.name) continue;
     try {
+      lorag::cli::prepare_devices(args);  // before any tensor work: torch keeps the first CUDA hooks it sees
       return command.run(args);
     } catch (const lorag::UsageError& e) {
       std::cerr << "lorag " << name << ": " << user_message(e.what()) << "\n(see lorag " << name << " --help)\n";

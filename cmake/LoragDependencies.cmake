@@ -52,6 +52,23 @@ lorag_require(Torch_FOUND "LibTorch (the torch Python wheel's CMake config)"
 unset(CMAKE_CUDA_STANDARD)
 unset(CMAKE_CUDA_STANDARD_REQUIRED)
 set(CMAKE_CUDA_STANDARD_DEFAULT "")
+
+# lorag_torch_cpu: LibTorch for every library but the CUDA plugin. It compiles
+# exactly as against torch's own target (headers, definitions, options) but links
+# only libtorch_cpu and libc10: TORCH_LIBRARIES also links libtorch_cuda, whose
+# CUDA libraries (cuBLAS, cuSPARSE, ...) cost a CPU run ~400 MiB at load. The
+# CUDA side is liblorag_cuda.so (cmake/LoragCudaPlugin.cmake), loaded on demand.
+add_library(lorag_torch_cpu INTERFACE)
+target_include_directories(lorag_torch_cpu SYSTEM INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_INCLUDE_DIRECTORIES>)
+target_compile_definitions(lorag_torch_cpu INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_DEFINITIONS>)
+target_compile_options(lorag_torch_cpu INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_OPTIONS>)
+target_link_libraries(lorag_torch_cpu INTERFACE torch_cpu c10)
+# The plugin needs a LibTorch built with CUDA; lorag's kernels in it also need nvcc
+# (LORAG_CUDA), without which CUDA runs use LibTorch's operators alone.
+set(LORAG_CUDA_PLUGIN OFF)
+if(TARGET torch_cuda)
+  set(LORAG_CUDA_PLUGIN ON)
+endif()
 # Torch's flags carry -D_GLIBCXX_USE_CXX11_ABI; everything we link must share them.
 set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
 # The torch wheel finds its CUDA libraries (NCCL, cuDNN, ...) through an $ORIGIN

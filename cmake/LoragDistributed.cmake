@@ -30,7 +30,7 @@ if(LORAG_DISTRIBUTED)
   else()
     set(LORAG_HAVE_C10D_GLOO ON)
   endif()
-  if(LORAG_HAVE_C10D_GLOO AND TARGET torch_cuda)
+  if(LORAG_HAVE_C10D_GLOO AND LORAG_CUDA_PLUGIN)  # ProcessGroupNCCL is reached through the plugin
     # The NCCL that torch links (the nvidia-nccl wheel beside it), not a system copy.
     find_path(LORAG_NCCL_INCLUDE_DIR nccl.h
       HINTS ${LORAG_TORCH_LIB_DIR}/../../nvidia/nccl/include NO_DEFAULT_PATH)

@@ -3,17 +3,9 @@
 
 #include <torch/torch.h>
 
-#if __has_include(<ATen/cuda/CUDAGraph.h>) && defined(LORAG_WITH_CUDA_KERNELS)
-#include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAFunctions.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
-#define LORAG_CUDA_GRAPHS 1
-#else
-#define LORAG_CUDA_GRAPHS 0
-#endif
-
+#include "infer/cuda_ops.h"
 #include "model/core/error.h"
+#include "model/cuda/cuda_plugin.h"
 
 namespace lorag::infer {
 namespace {
@@ -27,12 +19,13 @@ at::Tensor forward_step(model::CausalLM& net, model::KvCache& cache, const at::T
   return logits;
 }
 
+// Graph capture is in the CUDA plugin; null while it is not loaded.
+const InferCudaOps* cuda_ops() { return model::cuda::plugin_ops<InferCudaOps>(kInferOpsSymbol); }
+
 }  // namespace
 
 struct DecodeGraphs::Captured {
-#if LORAG_CUDA_GRAPHS
-  at::cuda::CUDAGraph graph;
-#endif
+  std::unique_ptr<CapturedGraph> graph;
   at::Tensor ids, lengths, positions;  // static inputs [B, 1], [B], [B, 1]
   at::Tensor logits;                   // static output [B, V]
 };
@@ -42,7 +35,7 @@ DecodeGraphs::~DecodeGraphs() = default;
 
 bool DecodeGraphs::supported(const model::CausalLM& net) {
   const auto& rope = net->config().rope_scaling.type;
-  return LORAG_CUDA_GRAPHS && net->device().is_cuda() && rope != "dynamic" && rope != "longrope";
+  return net->device().is_cuda() && cuda_ops() != nullptr && rope != "dynamic" && rope != "longrope";
 }
 
 int64_t DecodeGraphs::bucket(int64_t rows, int64_t slots) {
@@ -53,7 +46,8 @@ int64_t DecodeGraphs::bucket(int64_t rows, int64_t slots) {
 
 at::Tensor DecodeGraphs::step(model::CausalLM& net, model::KvCache& cache, const at::Tensor& ids,
                               const at::Tensor& lengths, const at::Tensor& positions) {
-#if LORAG_CUDA_GRAPHS
+  const auto* ops = cuda_ops();
+  LORAG_CHECK(ops, InternalError, "cuda graphs need the CUDA plugin, which is not loaded");
   const int64_t B = ids.size(0);
   auto& slot = graphs_[B];
   if (!slot) {
@@ -62,32 +56,17 @@ at::Tensor DecodeGraphs::step(model::CausalLM& net, model::KvCache& cache, const
     g->ids = ids.to(options).view({B, 1}).clone();
     g->lengths = lengths.to(options).clone();
     g->positions = positions.to(options).view({B, 1}).clone();
-    // Capture on a side stream, after a warm-up there (lazily made tables, kernel
-    // choices), as torch.cuda.graphs does. The warm-up writes the same keys and
-    // values the replay will write, so it changes nothing.
-    auto stream = c10::cuda::getStreamFromPool();
-    c10::cuda::device_synchronize();
-    {
-      c10::cuda::CUDAStreamGuard guard(stream);
-      forward_step(net, cache, g->ids, g->lengths, g->positions);
-      stream.synchronize();
-      g->graph.capture_begin();
-      g->logits = forward_step(net, cache, g->ids, g->lengths, g->positions);
-      g->graph.capture_end();
-    }
-    c10::cuda::device_synchronize();
+    // The warm-up run writes the same keys and values the replay will write, so
+    // it changes nothing; the captured run leaves the static output in g->logits.
+    g->graph = ops->capture([&] { g->logits = forward_step(net, cache, g->ids, g->lengths, g->positions); });
     slot = std::move(g);
   } else {
     slot->ids.copy_(ids.view({B, 1}));
     slot->lengths.copy_(lengths);
     slot->positions.copy_(positions.view({B, 1}));
   }
-  slot->graph.replay();
+  slot->graph->replay();
   return slot->logits;
-#else
-  (void)net, (void)cache, (void)ids, (void)lengths, (void)positions;
-  LORAG_FAIL(InternalError, "cuda graphs are not available in this build");
-#endif
 }
 
 }  // namespace lorag::infer

@@ -16,7 +16,7 @@ namespace lorag::infer {
 
 class DecodeGraphs {
  public:
-  // Whether the decode step of `net` can be captured: LibTorch with CUDA graphs,
+  // Whether the decode step of `net` can be captured: the CUDA plugin loaded,
   // the model on a CUDA device, and frequencies that do not depend on the
   // sequence length (dynamic/longrope read the largest position on the host).
   static bool supported(const model::CausalLM& net);

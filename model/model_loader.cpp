@@ -12,6 +12,7 @@
 #include "model/core/json_limits.h"
 #include "model/core/log.h"
 #include "model/core/timer.h"
+#include "model/cuda/cuda_plugin.h"
 #include "model/formats/gguf_file.h"
 #include "model/gguf_config.h"
 #include "model/gguf_source.h"
@@ -27,6 +28,7 @@ namespace lorag::model {
 namespace fs = std::filesystem;
 
 c10::Device resolve_device(const std::string& name) {
+  cuda::prepare_device(name);  // a no-op when `lorag` already did it at start-up
   if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
   if (name == "cpu") return c10::Device(c10::kCPU);
   if (name == "cuda" || name.starts_with("cuda:")) {

@@ -53,9 +53,9 @@ if [[ ! -f build-gpu/build.ninja ]]; then
     -DHDF5_ROOT="$LIBDIR/hdf5/serial" -DBoost_INCLUDE_DIR="$ROOT/usr/include" \
     -DLORAG_TEST_PYTHON="$PY" 2>&1 | tee "$OUT_DIR/configure.log" | tail -15
 fi
-# `lorag` and every test binary holding *_gpu_test.cpp files (tests/CMakeLists.txt names them *_gpu).
+# `lorag`, its CUDA plugin and every test binary holding *_gpu_test.cpp files (tests/CMakeLists.txt names them *_gpu).
 mapfile -t gpu_tests < <(ninja -C build-gpu -t targets all | grep -o "^[a-z_]*_tests_gpu:" | tr -d :)
-targets=(lorag "${gpu_tests[@]}")
+targets=(lorag lorag_cuda "${gpu_tests[@]}")  # lorag_cuda: the CUDA plugin lorag loads
 log "building ${targets[*]}"
 ninja -C build-gpu -k 0 "${targets[@]}" > "$OUT_DIR/build.log" 2>&1
 build_rc=$?

@@ -19,10 +19,9 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#if defined(LORAG_HAVE_NCCL)
-#include <c10/cuda/CUDAFunctions.h>
-#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#endif
+
+#include "model/cuda/cuda_plugin.h"
+#include "train/nccl_ops.h"
 #endif
 
 namespace lorag::train {
@@ -182,10 +181,11 @@ struct DistGroup::Impl {
     try {
       if (device.is_cuda()) {
 #if defined(LORAG_HAVE_NCCL)
-        c10::cuda::set_device(device.index());
-        auto o = c10d::ProcessGroupNCCL::Options::create();
-        o->timeout = timeout;
-        backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(pg_store, rank, size, o);
+        // ProcessGroupNCCL is in libtorch_cuda, which only the CUDA plugin links.
+        const auto* nccl = model::cuda::plugin_ops<NcclOps>(kNcclOpsSymbol);
+        LORAG_CHECK(nccl, Error, "distributed training on ", device.str(),
+                    " needs the CUDA plugin (liblorag_cuda.so), which is not loaded");
+        backend = nccl->make_backend(pg_store, rank, size, timeout, device.index());
 #else
         LORAG_FAIL(Error, "distributed training on ", device.str(),
                    " needs NCCL, and this lorag was built without it (hint: pip install nvidia-nccl-cu13 "

@@ -7,7 +7,8 @@
 
 namespace lorag::model::cuda {
 
-// True when this build has lorag's CUDA kernels (nvcc was found).
+// True when the CUDA plugin (model/cuda/cuda_plugin.h) is loaded and has the
+// kernels (it was built with nvcc).
 bool fused_kernels_available();
 
 // x [..., C] (fp32, bf16 or fp16, CUDA, contiguous in the last dim), weight [C]

@@ -2,7 +2,7 @@
 // GGUF blocks executed on CUDA (model/quant): the same formats as the CPU kernels
 // (q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, q5_k, q6_k), read straight from the blocks in
 // device memory, so no full-precision copy of the weight exists on the GPU.
-// Compiled by nvcc (quant_cuda.cu); quant_cuda_stub.cpp stands in without it.
+// The kernels are in the CUDA plugin (model/cuda/plugin/quant_cuda.cu).
 #pragma once
 
 #include <ATen/Tensor.h>
@@ -12,7 +12,8 @@
 
 namespace lorag::model::quant::cuda {
 
-// True when this build has the CUDA kernels (nvcc was found).
+// True when the CUDA plugin (model/cuda/cuda_plugin.h) is loaded and has the
+// kernels (it was built with nvcc).
 bool quant_kernels_available();
 
 // `blocks`: contiguous uint8 [rows, row_bytes] on a CUDA device, each row `in`

@@ -7,9 +7,9 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
-#include "model/cuda/fused_rms_norm.h"
+#include "model/cuda/plugin/kernels.h"
 
-namespace lorag::model::cuda {
+namespace lorag::model::cuda::kernels {
 namespace {
 
 constexpr int kThreads = 256;
@@ -69,8 +69,6 @@ void launch(const at::Tensor& x, const at::Tensor& weight, at::Tensor& out, doub
 
 }  // namespace
 
-bool fused_kernels_available() { return true; }
-
 at::Tensor fused_rms_norm(const at::Tensor& x_in, const at::Tensor& weight_in, double eps, double weight_offset) {
   TORCH_CHECK(x_in.is_cuda() && weight_in.is_cuda(), "fused_rms_norm needs CUDA tensors");
   TORCH_CHECK(x_in.scalar_type() == weight_in.scalar_type(), "fused_rms_norm: x is ", x_in.scalar_type(),
@@ -90,4 +88,4 @@ at::Tensor fused_rms_norm(const at::Tensor& x_in, const at::Tensor& weight_in, d
   return out;
 }
 
-}  // namespace lorag::model::cuda
+}  // namespace lorag::model::cuda::kernels

@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "model/quant/quant_cuda.h"
+#include "model/cuda/plugin/kernels.h"
 
-namespace lorag::model::quant::cuda {
+namespace lorag::model::cuda::kernels {
 namespace {
 
 // ggml type ids (model/formats/gguf_type.h).
@@ -181,9 +181,7 @@ void launch_dequantize(const at::Tensor& blocks, std::int64_t in, at::Tensor& ou
 
 }  // namespace
 
-bool quant_kernels_available() { return true; }
-
-at::Tensor dequantize(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, c10::ScalarType dtype) {
+at::Tensor quant_dequantize(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, c10::ScalarType dtype) {
   check_blocks(blocks, type, in);
   const c10::cuda::CUDAGuard guard(blocks.device());
   auto out = at::empty({blocks.size(0), in}, blocks.options().dtype(dtype));  // [rows, in]
@@ -199,7 +197,7 @@ at::Tensor dequantize(const at::Tensor& blocks, std::uint32_t type, std::int64_t
   return out;
 }
 
-at::Tensor matvec(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, const at::Tensor& x_in) {
+at::Tensor quant_matvec(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, const at::Tensor& x_in) {
   check_blocks(blocks, type, in);
   TORCH_CHECK(x_in.dim() == 2 && x_in.size(1) == in && x_in.device() == blocks.device(), "quant cuda: x ",
               x_in.sizes(), " on ", x_in.device(), " does not fit [N, ", in, "] on ", blocks.device());
@@ -221,4 +219,4 @@ at::Tensor matvec(const at::Tensor& blocks, std::uint32_t type, std::int64_t in,
   return y;
 }
 
-}  // namespace lorag::model::quant::cuda
+}  // namespace lorag::model::cuda::kernels
