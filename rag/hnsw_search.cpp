@@ -100,7 +100,7 @@ struct Scratch {
 
 // Cache lines of each next row to prefetch: the hardware prefetcher follows a
 // row once its first lines are being read.
-constexpr int kPrefetchLines = 2;
+constexpr int kPrefetchLines = 4;
 
 class Walk {
  public:

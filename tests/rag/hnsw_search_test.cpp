@@ -11,6 +11,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "rag/store_state.h"
@@ -175,6 +176,34 @@ TEST(HnswSearch, MoreResultsWantedThanStoredArePadded) {
     EXPECT_EQ(std::set<faiss::Index::idx_t>(labels.begin(), labels.begin() + 5), (std::set<faiss::Index::idx_t>{0, 1, 2, 3, 4}));
     EXPECT_EQ(Ids(labels.begin() + 5, labels.end()), Ids(7, -1));
   }
+}
+
+// Each thread walks with its own scratch: two threads searching the same graph
+// at once (and two graphs of different sizes on one thread, in turn) find what
+// one thread finds alone.
+TEST(HnswSearch, ConcurrentSearchesFindWhatOneThreadFinds) {
+  auto big = make_graph(false, 2000, 32, faiss::METRIC_INNER_PRODUCT, 16, 21);
+  auto small = make_graph(false, 100, 32, faiss::METRIC_INNER_PRODUCT, 16, 22);
+  big.index->hnsw.efSearch = small.index->hnsw.efSearch = 64;
+  const int d = 32, nq = static_cast<int>(big.queries.size()) / d;
+  auto search_all = [&](std::vector<Ids>& out) {
+    for (int round = 0; round < 20; ++round) {
+      for (int q = 0; q < nq; ++q) {
+        std::vector<float> distances(10);
+        Ids labels(10);
+        const auto& g = (round + q) % 3 ? big : small;
+        detail::hnsw_search(*g.index, big.queries.data() + q * d, 10, distances.data(), labels.data());
+        out.push_back(labels);
+      }
+    }
+  };
+  std::vector<Ids> alone, first, second;
+  search_all(alone);
+  std::thread a(search_all, std::ref(first)), b(search_all, std::ref(second));
+  a.join();
+  b.join();
+  EXPECT_EQ(first, alone);
+  EXPECT_EQ(second, alone);
 }
 
 TEST(HnswSearch, WalksOnlyFlatStorageInFaissDefaultMode) {
