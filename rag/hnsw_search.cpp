@@ -89,7 +89,7 @@ struct Scratch {
       generation = 1;
     }
     ids.resize(max_neighbours);
-    dis.resize(max_neighbours + 4);
+    dis.resize(max_neighbours);
   }
   bool first_visit(StorageId v) {
     if (visited[v] == generation) return false;
