@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // lorag's own search over a FAISS HNSW graph (rag/, internal): FAISS's
 // IndexHNSW::search algorithm, walked with batched distances, prefetching and a
-// visited table reset by a generation counter. Debian's FAISS 1.7.3 walks the
-// same graph 3-4x more slowly than faiss-cpu 1.15 (bench/RESULTS.md, issue 16).
+// visited table reset by a generation counter, on the calling thread. Debian's
+// FAISS 1.7.3 walks one distance at a time through a virtual call, inside an
+// OpenMP region per query: at 10k chunks it searched 3.5x slower than faiss-cpu
+// 1.15 on the same index file (bench/RESULTS.md, issue 16).
 #pragma once
 
 // Debian FAISS 1.7.3 headers use uint8_t without <cstdint> (an error with g++ 13).
