@@ -12,6 +12,7 @@
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
+#include "rag/hnsw_search.h"
 #include "rag/store_state.h"
 
 namespace lorag::rag {
@@ -49,6 +50,21 @@ void tune_index(faiss::Index& index) {
     ivf->nprobe = std::min<std::size_t>(ivf->nlist, 16);
   }
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(inner)) hnsw->hnsw.efSearch = std::max(hnsw->hnsw.efSearch, 128);
+}
+
+void search_index(const faiss::Index& index, const float* query, int64_t k, float* distances,
+                  faiss::Index::idx_t* labels) {
+  const auto* map = dynamic_cast<const faiss::IndexIDMap2*>(&index);
+  const faiss::IndexHNSW* hnsw = walkable_hnsw(map ? *map->index : index);
+  if (!hnsw) {
+    index.search(1, query, k, distances, labels);
+    return;
+  }
+  hnsw_search(*hnsw, query, k, distances, labels);
+  if (!map) return;
+  for (int64_t i = 0; i < k; ++i) {
+    if (labels[i] >= 0) labels[i] = map->id_map[labels[i]];  // as IndexIDMap2::search
+  }
 }
 
 namespace {

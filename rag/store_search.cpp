@@ -45,7 +45,7 @@ std::vector<Candidate> index_search(const DocumentStore::State& s, const float* 
   k = std::min<std::size_t>(k, static_cast<std::size_t>(s.index->ntotal));
   std::vector<float> distances(k);
   std::vector<faiss::Index::idx_t> labels(k);
-  s.index->search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(), labels.data());
+  detail::search_index(*s.index, query, static_cast<int64_t>(k), distances.data(), labels.data());
   std::vector<Candidate> out;
   for (const int64_t label : labels) {
     if (label < 0) continue;

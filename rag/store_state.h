@@ -50,6 +50,12 @@ void remove_from_index(DocumentStore::State& state, const std::vector<int64_t>& 
 void add_to_index(DocumentStore::State& state, std::size_t first);
 // Sets search-time parameters (IVF nprobe, HNSW efSearch) for recall.
 void tune_index(faiss::Index& index);
+// One query [d] against `index` (the store's IndexIDMap2, or a bare index): the k
+// best as FAISS's search returns them, labels mapped to chunk ids. An HNSW over
+// Flat storage is walked by lorag (rag/hnsw_search.h: the same results, faster
+// than Debian's FAISS); any other index by FAISS. k >= 1.
+void search_index(const faiss::Index& index, const float* query, int64_t k, float* distances,
+                  faiss::Index::idx_t* labels);
 
 void write_index_file(const faiss::Index& index, const std::filesystem::path& path);
 std::unique_ptr<faiss::Index> read_index_file(const std::filesystem::path& path, int64_t dimension);
