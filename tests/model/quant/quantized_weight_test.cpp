@@ -164,6 +164,7 @@ TEST_F(LoraOverQuantized, HoldsNoDenseCopy) {
 }
 
 TEST_F(LoraOverQuantized, AttachedMergedAndUnmergedMatchTheDenseLayer) {
+  const Fp32Activations fp32_x;  // the LoRA mechanism at fp32 tolerance; int8 x: Int8DecodeProducts...
   torch::manual_seed(5);
   // A delta of a few per cent of the base output, so that "the adapter matters" is visible.
   auto a = torch::randn({8, q->in_features()});
