@@ -21,9 +21,6 @@ namespace fs = std::filesystem;
 // Both sides dequantize Q4_1/Q8_0 bit-exactly to fp32, so only fp32 summation
 // order differs (measured below 1e-6 over 30 layers): the fp32 tolerance holds.
 constexpr double kDefaultModelLogitTolerance = kFp32LogitTolerance;
-// Absolute, on logits of magnitude ~20: x rounded to 8 bits per 32 values in each of
-// the 211 products of the 30 layers and the head. Measured KINT8DEFAULT.
-constexpr double kInt8LogitTolerance = 0.5;
 
 fs::path default_gguf() {
   const char* src = std::getenv("LORAG_SOURCE_DIR");
@@ -47,8 +44,11 @@ fs::path reference_dir() {
 // kernels (fp32 x, forced) and tiles (model/quant), which differ from the dense fp32
 // matmul in summation order only, so the same tolerance and the same greedy text
 // must hold. "keep_int8" is what lorag runs by default: the row kernels quantize x
-// to int8 blocks as llama.cpp does (quant_dot_q8.h), so the logits move by the
-// rounding of x (kInt8LogitTolerance) while the greedy text must still hold.
+// to int8 blocks as llama.cpp does (quant_dot_q8.h) in the one-token decode steps,
+// whose greedy text must still hold. The output head keeps fp32 x
+// (ScopedFp32Activations): with int8 x there the first answer token to "What is the
+// capital of France?" flips (a 25.325 vs 25.243 tie, reproduced by rounding
+// transformers' final hidden state alike).
 class GgufDefaultModel : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -60,7 +60,6 @@ class GgufDefaultModel : public ::testing::TestWithParam<std::string> {
     const std::string mode = GetParam() == "keep_int8" ? "keep" : GetParam();
     return model::load_model(default_gguf(), {.device = "cpu", .dtype = "fp32", .quantized = mode});
   }
-  double logit_tolerance() const { return GetParam() == "keep_int8" ? kInt8LogitTolerance : kDefaultModelLogitTolerance; }
 };
 
 TEST_P(GgufDefaultModel, LogitsMatchTransformers) {
@@ -70,7 +69,7 @@ TEST_P(GgufDefaultModel, LogitsMatchTransformers) {
   const auto logits = m.net->forward({.input_ids = ref.at("input_ids")});
   ASSERT_EQ(logits.sizes(), ref.at("logits").sizes());
   const double diff = (logits - ref.at("logits")).abs().max().item<double>();
-  EXPECT_LT(diff, logit_tolerance());
+  EXPECT_LT(diff, kDefaultModelLogitTolerance);  // whole prompts: tiles, fp32 x in every mode
   RecordProperty("max_abs_logit_diff", (std::ostringstream() << std::scientific << diff).str());
   EXPECT_TRUE(torch::equal(logits.argmax(-1), ref.at("logits").argmax(-1)));
 }

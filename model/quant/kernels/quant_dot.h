@@ -39,7 +39,22 @@ void force_isa(std::optional<Isa> isa);
 // llama.cpp does, unless this test hook forces the fp32-activation row kernels
 // below (RowDot). Not meant to be called while kernels run on other threads.
 void force_fp32_activations(bool on);
+// Whether forced, globally or by a ScopedFp32Activations on this thread.
 bool fp32_activations_forced();
+
+// While alive, products on this thread keep x in fp32: for the output head, whose
+// argmax picks greedy tokens; 8-bit x flips near ties there (the default model's
+// first answer token to "What is the capital of France?": logits 25.325 vs 25.243).
+class ScopedFp32Activations {
+ public:
+  ScopedFp32Activations();
+  ~ScopedFp32Activations();
+  ScopedFp32Activations(const ScopedFp32Activations&) = delete;
+  ScopedFp32Activations& operator=(const ScopedFp32Activations&) = delete;
+
+ private:
+  bool previous_;
+};
 
 // Whether lorag keeps tensors of `type` quantized (q4_0, q4_1, q5_0, q5_1, q8_0,
 // q4_k, q5_k, q6_k); others are dequantized at load.
