@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <thread>
+
 #include "model/formats/gguf_file.h"
 #include "model/lora_linear.h"
 #include "model/quant/kernels/quant_dot.h"
@@ -110,6 +112,27 @@ TEST_P(QuantizedWeightTypes, Int8DecodeProductsMatchDenseForEveryIsaAndDtype) {
     }
     force_isa(std::nullopt);
   }
+}
+
+TEST(QuantizedWeight, ScopedFp32ActivationsSwitchesOnlyItsThreadAndScope) {
+  auto [w, dense] = load("q4_1");
+  torch::manual_seed(6);
+  auto x = torch::randn({1, w->in_features()});
+  const auto int8_y = w->matmul(x);
+  torch::Tensor fp32_y, scoped_y, other_thread_y;
+  {
+    const Fp32Activations fp32_x;
+    fp32_y = w->matmul(x);
+  }
+  {
+    const ScopedFp32Activations scoped;
+    scoped_y = w->matmul(x);
+    std::thread([&] { other_thread_y = w->matmul(x); }).join();
+  }
+  EXPECT_FALSE(torch::equal(int8_y, fp32_y));  // the two arithmetics differ here
+  EXPECT_TRUE(torch::equal(scoped_y, fp32_y));
+  EXPECT_TRUE(torch::equal(other_thread_y, int8_y));
+  EXPECT_TRUE(torch::equal(w->matmul(x), int8_y));  // back to int8 after the scope
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantizedWeightTypes,
