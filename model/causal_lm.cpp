@@ -13,6 +13,7 @@
 #include "model/nn/phi3_decoder_layer.h"
 #include "model/nn/phi_decoder_layer.h"
 #include "model/nn/qwen3_decoder_layer.h"
+#include "model/quant/kernels/quant_dot.h"
 #include "model/quant/quantized_weight.h"
 
 namespace lorag::model {
@@ -132,6 +133,7 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {
+  const quant::ScopedFp32Activations exact_head;  // a quantized head keeps x in fp32 (quant_dot.h)
   auto out = lm_head           ? lm_head(hidden)                                            // [B, T, V]
              : quantized_embed_ ? quant::quantized_linear(hidden, quantized_embed_, {})        // [B, T, V]
                                 : torch::nn::functional::linear(hidden, model->embed_tokens);  // [B, T, V]

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "model/cuda/fused_rms_norm.h"
+#include "model/nn/rms_norm_cpu.h"
 
 namespace lorag::model {
 namespace {
@@ -36,6 +37,9 @@ RmsNormImpl::RmsNormImpl(int64_t hidden_size, double eps, const torch::TensorOpt
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
   if (fused_kernel_applies(x, weight, weighting_)) {
     return cuda::fused_rms_norm(x, weight, eps_, weighting_ == NormWeighting::kOnePlusWeight ? 1.0 : 0.0);
+  }
+  if (weighting_ == NormWeighting::kWeight) {
+    if (auto y = rms_norm_cpu_rows(x, weight, eps_); y.defined()) return y;  // decode on the CPU
   }
   auto x32 = x.to(torch::kFloat32);
   auto variance = x32.pow(2).mean(-1, /*keepdim=*/true);  // [..., 1]

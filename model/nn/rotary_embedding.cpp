@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "model/nn/rotary_cpu.h"
+
 namespace lorag::model {
 namespace {
 
@@ -143,6 +145,7 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
     auto turned = apply_rotary(x.narrow(-1, 0, rotary), cos, sin);                      // [B, H, T, Dr]
     return torch::cat({turned, x.narrow(-1, rotary, x.size(-1) - rotary)}, -1);        // [B, H, T, D]
   }
+  if (auto y = apply_rotary_cpu_rows(x, cos, sin); y.defined()) return y;  // decode on the CPU
   const int64_t half = rotary / 2;
   auto x1 = x.narrow(-1, 0, half);
   auto x2 = x.narrow(-1, half, half);

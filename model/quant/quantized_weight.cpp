@@ -4,12 +4,14 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <bit>
 #include <type_traits>
 #include <vector>
 
 #include "model/core/error.h"
 #include "model/formats/gguf_dequant.h"
 #include "model/quant/kernels/quant_dot.h"
+#include "model/quant/kernels/quant_dot_q8.h"
 #include "model/quant/quant_cuda.h"
 
 namespace lorag::model::quant {
@@ -108,32 +110,73 @@ at::Tensor QuantizedWeight::embedding(const at::Tensor& ids, c10::ScalarType dty
 }
 
 namespace {
-// y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows, written in T.
-// Plain loops instead of ATen ops for the fp32 copy of x, its per-32 sums and the
-// output cast: at decode each op costs a few microseconds, as much as a whole
-// 576-wide matrix-vector product (about 210 such products per SmolLM2 token).
+// x rows [N, in] in T → fp32 (a copy only when T is not float).
 template <typename T>
-void matvec_cpu(RowDot dot, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in, const T* x_in,
-                int64_t n, T* y) {
-  std::vector<float> x_copy;
-  const float* x = nullptr;
+const float* as_fp32(const T* x_in, int64_t count, std::vector<float>& copy) {
   if constexpr (std::is_same_v<T, float>) {
-    x = x_in;
+    return x_in;
+  } else if constexpr (std::is_same_v<T, c10::BFloat16>) {
+    // bf16 is fp32's upper half: a shift the compiler vectorizes (c10's conversion is not).
+    copy.resize(static_cast<std::size_t>(count));
+    for (int64_t k = 0; k < count; ++k) copy[k] = std::bit_cast<float>(static_cast<std::uint32_t>(x_in[k].x) << 16);
+    return copy.data();
   } else {
-    x_copy.resize(static_cast<std::size_t>(n * in));
-    for (int64_t k = 0; k < n * in; ++k) x_copy[k] = static_cast<float>(x_in[k]);
-    x = x_copy.data();
+    copy.resize(static_cast<std::size_t>(count));
+    for (int64_t k = 0; k < count; ++k) copy[k] = static_cast<float>(x_in[k]);
+    return copy.data();
   }
-  std::vector<float> xsum(static_cast<std::size_t>(n * (in / 32)), 0.0f);  // [N, in/32]
-  for (int64_t k = 0; k < n * in; ++k) xsum[k / 32] += x[k];
-  // Output rows split across threads; each weight row is read once for all N inputs.
+}
+
+// Output rows split across threads; each weight row is read once for all N inputs.
+// `dot_row(r, i)` is W row r · x row i.
+template <typename T, typename DotRow>
+void for_each_output(int64_t out, int64_t in, int64_t n, T* y, const DotRow& dot_row) {
   at::parallel_for(0, out, std::max<int64_t>(1, 32768 / in), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
-      for (int64_t i = 0; i < n; ++i) {
-        y[i * out + r] = static_cast<T>(dot(w + r * row_bytes, x + i * in, xsum.data() + i * (in / 32), in));
-      }
+      for (int64_t i = 0; i < n; ++i) y[i * out + r] = static_cast<T>(dot_row(r, i));
     }
   });
+}
+
+// y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows, written in T.
+// Plain loops instead of ATen ops for the fp32 copy of x, its quantization and the
+// output cast: at decode each op costs a few microseconds, as much as a whole
+// 576-wide matrix-vector product (about 210 such products per SmolLM2 token).
+// The default, as llama.cpp: x quantized to int8 blocks once, integer block dots.
+template <typename T>
+void matvec_cpu_q8(RowDotQ8 dot, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in,
+                   const T* x_in, int64_t n, T* y) {
+  thread_local std::vector<float> x_copy;
+  thread_local std::vector<Q8Block> xq;
+  const float* x = as_fp32(x_in, n * in, x_copy);
+  const int64_t nb = in / 32;
+  xq.resize(static_cast<std::size_t>(n * nb));
+  quantize_q8(x, n * in, xq.data());
+  const Q8Block* xq_data = xq.data();
+  for_each_output(out, in, n, y, [&](int64_t r, int64_t i) { return dot(w + r * row_bytes, xq_data + i * nb, in); });
+}
+
+// The same with x kept in fp32 (force_fp32_activations): Σx per 32 for the offsets.
+template <typename T>
+void matvec_cpu_fp32(RowDot dot, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in, const T* x_in,
+                     int64_t n, T* y) {
+  std::vector<float> x_copy;
+  const float* x = as_fp32(x_in, n * in, x_copy);
+  std::vector<float> xsum(static_cast<std::size_t>(n * (in / 32)), 0.0f);  // [N, in/32]
+  for (int64_t k = 0; k < n * in; ++k) xsum[k / 32] += x[k];
+  for_each_output(out, in, n, y, [&](int64_t r, int64_t i) {
+    return dot(w + r * row_bytes, x + i * in, xsum.data() + i * (in / 32), in);
+  });
+}
+
+template <typename T>
+void matvec_cpu(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in, const T* x,
+                int64_t n, T* y) {
+  if (fp32_activations_forced()) {
+    matvec_cpu_fp32(row_dot(type, active_isa()), w, row_bytes, out, in, x, n, y);
+  } else {
+    matvec_cpu_q8(row_dot_q8(type, active_isa()), w, row_bytes, out, in, x, n, y);
+  }
 }
 }  // namespace
 
@@ -143,18 +186,17 @@ at::Tensor QuantizedWeight::matvec(const at::Tensor& rows) const {
   }
   const int64_t n = rows.size(0);
   auto y = torch::empty({n, out_}, rows.options());  // [N, out]
-  const RowDot dot = row_dot(type_, active_isa());
   const auto* w = blocks_.data_ptr<std::uint8_t>();
   const int64_t row_bytes = blocks_.size(1);
   switch (rows.scalar_type()) {
     case torch::kFloat32:
-      matvec_cpu(dot, w, row_bytes, out_, in_, rows.data_ptr<float>(), n, y.data_ptr<float>());
+      matvec_cpu(type_, w, row_bytes, out_, in_, rows.data_ptr<float>(), n, y.data_ptr<float>());
       break;
     case torch::kBFloat16:
-      matvec_cpu(dot, w, row_bytes, out_, in_, rows.data_ptr<c10::BFloat16>(), n, y.data_ptr<c10::BFloat16>());
+      matvec_cpu(type_, w, row_bytes, out_, in_, rows.data_ptr<c10::BFloat16>(), n, y.data_ptr<c10::BFloat16>());
       break;
     case torch::kHalf:
-      matvec_cpu(dot, w, row_bytes, out_, in_, rows.data_ptr<c10::Half>(), n, y.data_ptr<c10::Half>());
+      matvec_cpu(type_, w, row_bytes, out_, in_, rows.data_ptr<c10::Half>(), n, y.data_ptr<c10::Half>());
       break;
     default:
       return matvec(rows.to(torch::kFloat32)).to(rows.scalar_type());

@@ -10,6 +10,7 @@
 
 #include "model/kv_cache.h"
 #include "model/model_loader.h"
+#include "model/quant/kernels/quant_dot.h"
 #include "tests/model/model_test_util.h"
 #include "tests/test_util.h"
 
@@ -40,15 +41,24 @@ fs::path reference_dir() {
 }
 
 // Parameter: `--quantized` mode. "keep" runs the Q4_1/Q8_0 blocks with the row
-// kernels and tiles (model/quant), which differ from the dense fp32 matmul in
-// summation order only, so the same tolerance and the same greedy text must hold.
+// kernels (fp32 x, forced) and tiles (model/quant), which differ from the dense fp32
+// matmul in summation order only, so the same tolerance and the same greedy text
+// must hold. "keep_int8" is what lorag runs by default: the row kernels quantize x
+// to int8 blocks as llama.cpp does (quant_dot_q8.h) in the one-token decode steps,
+// whose greedy text must still hold. The output head keeps fp32 x
+// (ScopedFp32Activations): with int8 x there the first answer token to "What is the
+// capital of France?" flips (a 25.325 vs 25.243 tie, reproduced by rounding
+// transformers' final hidden state alike).
 class GgufDefaultModel : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!fs::exists(default_gguf())) GTEST_SKIP() << default_gguf() << " is not installed (scripts/setup.sh)";
+    model::quant::force_fp32_activations(GetParam() == "keep");
   }
+  void TearDown() override { model::quant::force_fp32_activations(false); }
   model::LoadedModel load() const {
-    return model::load_model(default_gguf(), {.device = "cpu", .dtype = "fp32", .quantized = GetParam()});
+    const std::string mode = GetParam() == "keep_int8" ? "keep" : GetParam();
+    return model::load_model(default_gguf(), {.device = "cpu", .dtype = "fp32", .quantized = mode});
   }
 };
 
@@ -59,7 +69,7 @@ TEST_P(GgufDefaultModel, LogitsMatchTransformers) {
   const auto logits = m.net->forward({.input_ids = ref.at("input_ids")});
   ASSERT_EQ(logits.sizes(), ref.at("logits").sizes());
   const double diff = (logits - ref.at("logits")).abs().max().item<double>();
-  EXPECT_LT(diff, kDefaultModelLogitTolerance);
+  EXPECT_LT(diff, kDefaultModelLogitTolerance);  // whole prompts: tiles, fp32 x in every mode
   RecordProperty("max_abs_logit_diff", (std::ostringstream() << std::scientific << diff).str());
   EXPECT_TRUE(torch::equal(logits.argmax(-1), ref.at("logits").argmax(-1)));
 }
@@ -87,7 +97,7 @@ TEST_P(GgufDefaultModel, GreedyChatAnswersMatchTransformers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Quantized, GgufDefaultModel, ::testing::Values("dequantize", "keep"));
+INSTANTIATE_TEST_SUITE_P(Quantized, GgufDefaultModel, ::testing::Values("dequantize", "keep", "keep_int8"));
 
 }  // namespace
 }  // namespace lorag::test

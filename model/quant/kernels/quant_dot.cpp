@@ -9,6 +9,7 @@
 
 #include "model/core/error.h"
 #include "model/formats/gguf_dequant_blocks.h"
+#include "model/quant/kernels/quant_dot_q8.h"
 
 namespace lorag::model::quant {
 namespace {
@@ -44,33 +45,66 @@ float dot_scalar(const std::uint8_t* w, const float* x, const float*, std::int64
   return total;
 }
 
-Isa detect() {
+struct CpuFeatures {
+  bool avx2 = false, avx_vnni = false, avx512 = false, avx512_vnni = false;
+};
+
+CpuFeatures cpu_features() {
+  CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl");
-  if (avx2 && avx512 && detail::row_dot_avx512(GgufType::kQ8_0)) return Isa::kAvx512;
-  if (avx2 && detail::row_dot_avx2(GgufType::kQ8_0)) return Isa::kAvx2;
+  f.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
+           detail::row_dot_avx2(GgufType::kQ8_0) != nullptr;
+  f.avx_vnni = f.avx2 && __builtin_cpu_supports("avxvnni") &&
+               detail::row_dot_q8_avx_vnni(GgufType::kQ8_0) != nullptr;
+  f.avx512 = f.avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && detail::row_dot_avx512(GgufType::kQ8_0) != nullptr;
+  f.avx512_vnni = f.avx512 && __builtin_cpu_supports("avx512vnni") &&
+                  detail::row_dot_q8_avx512_vnni(GgufType::kQ8_0) != nullptr;
 #endif
-  return Isa::kScalar;
+  return f;
+}
+
+const CpuFeatures& features() {
+  static const CpuFeatures f = cpu_features();
+  return f;
 }
 
 // -1: not forced.
 std::atomic<int> g_forced{-1};
+std::atomic<bool> g_fp32_activations{false};
 }  // namespace
 
 std::string_view isa_name(Isa isa) {
   switch (isa) {
+    case Isa::kAvx512Vnni: return "avx512_vnni";
     case Isa::kAvx512: return "avx512";
+    case Isa::kAvxVnni: return "avx_vnni";
     case Isa::kAvx2: return "avx2";
     case Isa::kScalar: break;
   }
   return "scalar";
 }
 
+bool cpu_runs(Isa isa) {
+  const CpuFeatures& f = features();
+  switch (isa) {
+    case Isa::kAvx512Vnni: return f.avx512_vnni;
+    case Isa::kAvx512: return f.avx512;
+    case Isa::kAvxVnni: return f.avx_vnni;
+    case Isa::kAvx2: return f.avx2;
+    case Isa::kScalar: break;
+  }
+  return true;
+}
+
 Isa detected_isa() {
-  static const Isa isa = detect();
+  static const Isa isa = [] {
+    for (Isa i : {Isa::kAvx512Vnni, Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2}) {
+      if (cpu_runs(i)) return i;
+    }
+    return Isa::kScalar;
+  }();
   return isa;
 }
 
@@ -81,28 +115,40 @@ Isa active_isa() {
 
 void force_isa(std::optional<Isa> isa) {
   if (isa) {
-    LORAG_CHECK(static_cast<int>(*isa) <= static_cast<int>(detected_isa()), UsageError, "quant: cannot force ",
-                isa_name(*isa), " kernels: this cpu runs at most ", isa_name(detected_isa()));
+    LORAG_CHECK(cpu_runs(*isa), UsageError, "quant: cannot force ", isa_name(*isa), " kernels: this cpu lacks it (best: ",
+                isa_name(detected_isa()), ")");
   }
   g_forced.store(isa ? static_cast<int>(*isa) : -1, std::memory_order_relaxed);
 }
 
+namespace {
+thread_local bool t_fp32_activations = false;
+}  // namespace
+
+void force_fp32_activations(bool on) { g_fp32_activations.store(on, std::memory_order_relaxed); }
+bool fp32_activations_forced() { return t_fp32_activations || g_fp32_activations.load(std::memory_order_relaxed); }
+
+ScopedFp32Activations::ScopedFp32Activations() : previous_(t_fp32_activations) { t_fp32_activations = true; }
+ScopedFp32Activations::~ScopedFp32Activations() { t_fp32_activations = previous_; }
+
 bool can_keep_quantized(GgufType type) { return block_dequant(type) != nullptr; }
 
+// The fp32-activation kernels exist for AVX2 and AVX-512; the VNNI variants only
+// add int8 kernels, so they run the fp32 kernels of the variant below them.
 RowDot row_dot(GgufType type, Isa isa) {
-  if (isa == Isa::kAvx512) {
+  if (isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni) {
     if (auto f = detail::row_dot_avx512(type)) return f;
     isa = Isa::kAvx2;
   }
-  if (isa == Isa::kAvx2) {
+  if (isa == Isa::kAvx2 || isa == Isa::kAvxVnni) {
     if (auto f = detail::row_dot_avx2(type)) return f;
   }
   return detail::row_dot_scalar(type);
 }
 
 bool has_simd_kernel(GgufType type, Isa isa) {
-  if (isa == Isa::kAvx512) return detail::row_dot_avx512(type) != nullptr;
-  if (isa == Isa::kAvx2) return detail::row_dot_avx2(type) != nullptr;
+  if (isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni) return detail::row_dot_avx512(type) != nullptr;
+  if (isa == Isa::kAvx2 || isa == Isa::kAvxVnni) return detail::row_dot_avx2(type) != nullptr;
   return false;
 }
 

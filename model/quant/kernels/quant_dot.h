@@ -14,19 +14,47 @@
 
 namespace lorag::model::quant {
 
-// Instruction-set variants of the kernels, in increasing order.
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+// Instruction-set variants of the kernels, in increasing order of preference. The
+// VNNI variants add the int8 dot product (`vpdpbusd`) to the kernels of
+// kernels/quant_dot_q8.h; for the fp32-activation kernels here they are AVX2 and
+// AVX-512. A CPU may run a later variant without an earlier one (AVX-512 VNNI
+// without AVX-VNNI: Zen 4, Ice Lake), so check `cpu_runs`, not the order.
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvxVnni = 2, kAvx512 = 3, kAvx512Vnni = 4 };
+inline constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kAvx512Vnni};
 
-// "scalar", "avx2", "avx512".
+// "scalar", "avx2", "avx_vnni", "avx512", "avx512_vnni".
 std::string_view isa_name(Isa isa);
-// The best variant this CPU runs (`__builtin_cpu_supports`: avx2+fma+f16c, then
-// avx512f+bw+vl). Cached after the first call; thread-safe.
+// Whether this CPU (and this build) runs `isa` (`__builtin_cpu_supports`: avx2+fma+f16c;
+// avxvnni; avx512f+bw+vl; avx512vnni). Thread-safe.
+bool cpu_runs(Isa isa);
+// The best variant this CPU runs. Cached after the first call; thread-safe.
 Isa detected_isa();
 // The variant the kernels use: `detected_isa()` unless forced. Thread-safe.
 Isa active_isa();
 // Test hook: forces `isa` (nullopt: back to detection). Throws UsageError when the
 // CPU cannot run it. Not meant to be called while kernels run on other threads.
 void force_isa(std::optional<Isa> isa);
+
+// Decode-time products quantize x to int8 blocks (kernels/quant_dot_q8.h), as
+// llama.cpp does, unless this test hook forces the fp32-activation row kernels
+// below (RowDot). Not meant to be called while kernels run on other threads.
+void force_fp32_activations(bool on);
+// Whether forced, globally or by a ScopedFp32Activations on this thread.
+bool fp32_activations_forced();
+
+// While alive, products on this thread keep x in fp32: for the output head, whose
+// argmax picks greedy tokens; 8-bit x flips near ties there (the default model's
+// first answer token to "What is the capital of France?": logits 25.325 vs 25.243).
+class ScopedFp32Activations {
+ public:
+  ScopedFp32Activations();
+  ~ScopedFp32Activations();
+  ScopedFp32Activations(const ScopedFp32Activations&) = delete;
+  ScopedFp32Activations& operator=(const ScopedFp32Activations&) = delete;
+
+ private:
+  bool previous_;
+};
 
 // Whether lorag keeps tensors of `type` quantized (q4_0, q4_1, q5_0, q5_1, q8_0,
 // q4_k, q5_k, q6_k); others are dequantized at load.

@@ -38,9 +38,7 @@ class QuantDot : public ::testing::TestWithParam<Case> {};
 
 TEST_P(QuantDot, EveryRowMatchesGgufPyDequantizedDot) {
   const Case c = GetParam();
-  if (static_cast<int>(c.isa) > static_cast<int>(detected_isa())) {
-    GTEST_SKIP() << "this cpu has no " << isa_name(c.isa);
-  }
+  if (!cpu_runs(c.isa)) GTEST_SKIP() << "this cpu has no " << isa_name(c.isa);
   const auto file = formats::GgufFile::open(test::fixture("gguf/quants.gguf"));
   const auto& t = file.tensor(c.tensor);
   ASSERT_TRUE(can_keep_quantized(t.type));
@@ -80,9 +78,24 @@ std::vector<Case> all_cases() {
 INSTANTIATE_TEST_SUITE_P(PerTypeAndIsa, QuantDot, ::testing::ValuesIn(all_cases()), case_name);
 
 TEST(QuantDot, ForcingAnIsaTheCpuLacksIsAnError) {
-  if (detected_isa() == Isa::kAvx512) GTEST_SKIP() << "this cpu runs every variant";
-  EXPECT_NE(test::error_of<UsageError>([] { force_isa(Isa::kAvx512); }).find("cannot force avx512 kernels"),
-            std::string::npos);
+  int lacking = 0;
+  for (Isa isa : kAllIsas) {
+    if (cpu_runs(isa)) continue;
+    ++lacking;
+    EXPECT_NE(test::error_of<UsageError>([isa] { force_isa(isa); })
+                  .find("cannot force " + std::string(isa_name(isa)) + " kernels: this cpu lacks it"),
+              std::string::npos);
+    EXPECT_EQ(active_isa(), detected_isa());
+  }
+  if (lacking == 0) GTEST_SKIP() << "this cpu runs every variant";
+}
+
+TEST(QuantDot, DetectedIsaIsTheBestTheCpuRuns) {
+  EXPECT_TRUE(cpu_runs(Isa::kScalar));
+  EXPECT_TRUE(cpu_runs(detected_isa()));
+  for (Isa isa : kAllIsas) {
+    if (static_cast<int>(isa) > static_cast<int>(detected_isa())) EXPECT_FALSE(cpu_runs(isa)) << isa_name(isa);
+  }
 }
 
 TEST(QuantDot, KeepsExactlyTheTypesWithKernels) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <thread>
+
 #include "model/formats/gguf_file.h"
 #include "model/lora_linear.h"
 #include "model/quant/kernels/quant_dot.h"
@@ -23,6 +25,19 @@ namespace {
 // largest output (measured 0.9%), so 2^-5 leaves margin; a wrong block layout errs by O(1).
 constexpr double kFp32Tol = 1e-4;
 constexpr double kBf16Tol = 1.0 / 32;
+// The decode path's default, x quantized to int8 blocks (quant_dot_q8_test): NMSE
+// against the fp32 product, llama.cpp's test-backend-ops bound.
+constexpr double kInt8MaxNmse = 5e-4;
+
+// Runs the row kernels with fp32 x (the pre-int8 arithmetic) while alive.
+struct Fp32Activations {
+  Fp32Activations() { force_fp32_activations(true); }
+  ~Fp32Activations() { force_fp32_activations(false); }
+};
+
+double nmse(const torch::Tensor& got, const torch::Tensor& want) {
+  return ((got.to(torch::kFloat64) - want).square().sum() / want.to(torch::kFloat64).square().sum()).item<double>();
+}
 
 struct Loaded {
   std::shared_ptr<const QuantizedWeight> weight;
@@ -54,6 +69,7 @@ TEST_P(QuantizedWeightTypes, DequantizeIsBitExactWithGgufPy) {
 
 TEST_P(QuantizedWeightTypes, MatmulMatchesDenseForDecodeAndPrefillShapes) {
   auto [w, dense] = load(GetParam());
+  const Fp32Activations fp32_x;
   torch::manual_seed(3);
   // 1 and 3 rows run the row kernels; 9 rows the dequantized tiles.
   for (int64_t rows : {1, 3, 9}) {
@@ -70,12 +86,53 @@ TEST_P(QuantizedWeightTypes, EveryIsaGivesTheSameProductWithinTolerance) {
   auto [w, dense] = load(GetParam());
   auto x = torch::randn({2, w->in_features()});
   auto want = torch::matmul(x, dense.t());
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    if (static_cast<int>(isa) > static_cast<int>(detected_isa())) continue;
+  const Fp32Activations fp32_x;
+  for (Isa isa : kAllIsas) {
+    if (!cpu_runs(isa)) continue;
     force_isa(isa);
     EXPECT_LT(rel_err(w->matmul(x), want), kFp32Tol) << isa_name(isa);
   }
   force_isa(std::nullopt);
+}
+
+TEST_P(QuantizedWeightTypes, Int8DecodeProductsMatchDenseForEveryIsaAndDtype) {
+  auto [w, dense] = load(GetParam());
+  torch::manual_seed(5);
+  for (int64_t rows : {1, 4}) {
+    auto x = torch::randn({rows, w->in_features()});
+    auto want = torch::matmul(x.to(torch::kFloat64), dense.t().to(torch::kFloat64));
+    for (Isa isa : kAllIsas) {
+      if (!cpu_runs(isa)) continue;
+      force_isa(isa);
+      EXPECT_LT(nmse(w->matmul(x), want), kInt8MaxNmse) << isa_name(isa) << " fp32, " << rows << " rows";
+      auto got_bf16 = w->matmul(x.to(torch::kBFloat16));
+      EXPECT_EQ(got_bf16.scalar_type(), torch::kBFloat16);
+      // bf16 x and output add 2^-9 relative rounding each (NMSE ~1e-5): the same bound holds.
+      EXPECT_LT(nmse(got_bf16, want), kInt8MaxNmse) << isa_name(isa) << " bf16, " << rows << " rows";
+    }
+    force_isa(std::nullopt);
+  }
+}
+
+TEST(QuantizedWeight, ScopedFp32ActivationsSwitchesOnlyItsThreadAndScope) {
+  auto [w, dense] = load("q4_1");
+  torch::manual_seed(6);
+  auto x = torch::randn({1, w->in_features()});
+  const auto int8_y = w->matmul(x);
+  torch::Tensor fp32_y, scoped_y, other_thread_y;
+  {
+    const Fp32Activations fp32_x;
+    fp32_y = w->matmul(x);
+  }
+  {
+    const ScopedFp32Activations scoped;
+    scoped_y = w->matmul(x);
+    std::thread([&] { other_thread_y = w->matmul(x); }).join();
+  }
+  EXPECT_FALSE(torch::equal(int8_y, fp32_y));  // the two arithmetics differ here
+  EXPECT_TRUE(torch::equal(scoped_y, fp32_y));
+  EXPECT_TRUE(torch::equal(other_thread_y, int8_y));
+  EXPECT_TRUE(torch::equal(w->matmul(x), int8_y));  // back to int8 after the scope
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantizedWeightTypes,
@@ -130,6 +187,7 @@ TEST_F(LoraOverQuantized, HoldsNoDenseCopy) {
 }
 
 TEST_F(LoraOverQuantized, AttachedMergedAndUnmergedMatchTheDenseLayer) {
+  const Fp32Activations fp32_x;  // the LoRA mechanism at fp32 tolerance; int8 x: Int8DecodeProducts...
   torch::manual_seed(5);
   // A delta of a few per cent of the base output, so that "the adapter matters" is visible.
   auto a = torch::randn({8, q->in_features()});

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// x → int8 blocks, the choice of int8 kernel variant, and the portable scalar
+// kernels (model/quant): each weight block is dequantized with ggml's reference
+// arithmetic (model/formats) and dotted with x's int8 values, one scale per 32.
+#include "model/quant/kernels/quant_dot_q8.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/formats/gguf_dequant_blocks.h"
+
+namespace lorag::model::quant {
+namespace {
+using formats::GgufType;
+using BlockDequant = void (*)(const std::uint8_t*, std::int64_t, float*);
+
+template <GgufType kType>
+float q8dot_scalar(const std::uint8_t* w, const Q8Block* x, std::int64_t cols) {
+  const auto& info = formats::gguf_type_info(kType);
+  BlockDequant dequant = nullptr;
+  switch (kType) {
+    case GgufType::kQ4_0: dequant = formats::detail::dequant_q4_0; break;
+    case GgufType::kQ4_1: dequant = formats::detail::dequant_q4_1; break;
+    case GgufType::kQ5_0: dequant = formats::detail::dequant_q5_0; break;
+    case GgufType::kQ5_1: dequant = formats::detail::dequant_q5_1; break;
+    case GgufType::kQ8_0: dequant = formats::detail::dequant_q8_0; break;
+    case GgufType::kQ4_K: dequant = formats::detail::dequant_q4_k; break;
+    case GgufType::kQ5_K: dequant = formats::detail::dequant_q5_k; break;
+    default: dequant = formats::detail::dequant_q6_k; break;
+  }
+  float buf[256];
+  float total = 0.0f;
+  for (std::int64_t k = 0; k < cols; k += info.block_size, w += info.type_size) {
+    dequant(w, 1, buf);
+    for (std::int64_t j = 0; j < info.block_size; j += 32, ++x) {
+      float sum = 0.0f;
+      for (int l = 0; l < 32; ++l) sum += buf[j + l] * static_cast<float>(x->q[l]);
+      total += sum * x->d;
+    }
+  }
+  return total;
+}
+}  // namespace
+
+void quantize_q8(const float* x, std::int64_t n, Q8Block* out, Isa isa) {
+  if (isa != Isa::kScalar) {
+    if (auto f = detail::quantize_q8_avx2()) return f(x, n, out);
+  }
+  for (std::int64_t b = 0; b < n / 32; ++b, x += 32, ++out) {
+    float amax = 0.0f;
+    for (int l = 0; l < 32; ++l) amax = std::max(amax, std::fabs(x[l]));
+    const float d = amax / 127.0f;
+    const float id = d > 0.0f ? 1.0f / d : 0.0f;
+    int sum[2] = {0, 0};
+    for (int l = 0; l < 32; ++l) {
+      const int q = static_cast<int>(std::nearbyint(x[l] * id));
+      out->q[l] = static_cast<std::int8_t>(std::clamp(q, -127, 127));
+      sum[l / 16] += out->q[l];
+    }
+    out->d = d;
+    out->s = d * static_cast<float>(sum[0] + sum[1]);
+    out->sum16[0] = static_cast<std::int16_t>(sum[0]);
+    out->sum16[1] = static_cast<std::int16_t>(sum[1]);
+  }
+}
+
+RowDotQ8 row_dot_q8(GgufType type, Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512Vnni:
+      if (auto f = detail::row_dot_q8_avx512_vnni(type)) return f;
+      [[fallthrough]];
+    case Isa::kAvx512:
+    case Isa::kAvx2:
+      if (auto f = detail::row_dot_q8_avx2(type)) return f;
+      break;
+    case Isa::kAvxVnni:
+      if (auto f = detail::row_dot_q8_avx_vnni(type)) return f;
+      if (auto f = detail::row_dot_q8_avx2(type)) return f;
+      break;
+    case Isa::kScalar: break;
+  }
+  return detail::row_dot_q8_scalar(type);
+}
+
+namespace detail {
+RowDotQ8 row_dot_q8_scalar(GgufType type) {
+  switch (type) {
+    case GgufType::kQ4_0: return q8dot_scalar<GgufType::kQ4_0>;
+    case GgufType::kQ4_1: return q8dot_scalar<GgufType::kQ4_1>;
+    case GgufType::kQ5_0: return q8dot_scalar<GgufType::kQ5_0>;
+    case GgufType::kQ5_1: return q8dot_scalar<GgufType::kQ5_1>;
+    case GgufType::kQ8_0: return q8dot_scalar<GgufType::kQ8_0>;
+    case GgufType::kQ4_K: return q8dot_scalar<GgufType::kQ4_K>;
+    case GgufType::kQ5_K: return q8dot_scalar<GgufType::kQ5_K>;
+    case GgufType::kQ6_K: return q8dot_scalar<GgufType::kQ6_K>;
+    default: return nullptr;
+  }
+}
+}  // namespace detail
+
+}  // namespace lorag::model::quant
