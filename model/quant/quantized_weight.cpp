@@ -213,7 +213,7 @@ at::Tensor QuantizedWeight::matmul(const at::Tensor& x) const {
   out_shape.back() = out_;
   auto rows = x.reshape({-1, in_});  // [N, in]
   const int64_t n = rows.size(0);
-  if (n <= kMaxMatvecRows) {
+  if (n <= (blocks_.is_cuda() ? kMaxMatvecRowsCuda : kMaxMatvecRows)) {
     return matvec(rows.contiguous()).view(out_shape);  // [..., out]
   }
   auto y = torch::empty({n, out_}, x.options());  // [N, out]

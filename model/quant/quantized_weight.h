@@ -43,7 +43,7 @@ class QuantizedWeight {
   at::Tensor embedding(const at::Tensor& ids, c10::ScalarType dtype) const;
 
   // x [..., in] (fp32/bf16/fp16, on the blocks' device) → x·Wᵀ [..., out] in x's dtype,
-  // no autograd. Up to kMaxMatvecRows rows: the row kernels (CPU: kernels/quant_dot.h,
+  // no autograd. Up to kMaxMatvecRows rows (kMaxMatvecRowsCuda on CUDA): the row kernels (CPU: kernels/quant_dot.h,
   // parallel over output rows; CUDA: quant_cuda.h, a warp per output row), fp32
   // accumulation. More rows (prefill, batches): W is
   // dequantized tile by tile into x's dtype and multiplied with LibTorch's matmul,
@@ -52,7 +52,10 @@ class QuantizedWeight {
   // grad_out [..., out] → grad_out·W [..., in] by the same tiles (backward of matmul).
   at::Tensor matmul_transposed(const at::Tensor& grad_out) const;
 
-  static constexpr int64_t kMaxMatvecRows = 4;
+  // CPU: the int8 row dots beat dequantizing every tile up to 16 rows (a continuous
+  // batch of 16 streams: 100 against 56 tok/s, bench/RESULTS.md). CUDA keeps 4, as measured on the H200.
+  static constexpr int64_t kMaxMatvecRows = 16;
+  static constexpr int64_t kMaxMatvecRowsCuda = 4;
 
  private:
   at::Tensor matvec(const at::Tensor& rows) const;  // [N, in] contiguous → [N, out], same dtype
