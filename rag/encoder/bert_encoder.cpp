@@ -6,25 +6,17 @@
 #include <torch/torch.h>
 
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/shape_str.h"
 #include "model/tensor_source.h"
 #include "model/text/json_field.h"
 
 namespace lorag::rag {
 namespace {
 namespace fs = std::filesystem;
-
-std::string shape_str(c10::IntArrayRef shape) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
-  out << "]";
-  return out.str();
-}
 
 torch::Tensor activation(const torch::Tensor& x, const std::string& name) {
   if (name == "gelu") return torch::gelu(x);  // erf form, as HF's "gelu"
