@@ -94,9 +94,9 @@ void check_config_value(const nlohmann::json& v, const std::string& key, bool te
 std::vector<std::string> config_as_args(const fs::path& path, const po::options_description& options) {
   nlohmann::json j;
   try {
-    j = parse_json(read_file(path), path.string());
-  } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(UsageError, path.string(), ": invalid JSON: ", e.what());
+    j = read_json_file(path);
+  } catch (const FormatError& e) {
+    throw UsageError(e.what());  // a bad --config file is a usage error: exit code 2
   }
   LORAG_CHECK(j.is_object(), UsageError, path.string(), ": expected a JSON object of flag names to values");
   std::vector<std::string> args;

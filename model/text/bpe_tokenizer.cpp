@@ -3,6 +3,7 @@
 #include "model/text/bpe_tokenizer.h"
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::text {
 
