@@ -2,22 +2,16 @@
 #include "adapters/adapter_set.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "adapters/adapter_checks.h"
 #include "adapters/adapter_key.h"
 #include "adapters/target_matching.h"
 #include "model/core/error.h"
+#include "model/core/shape_str.h"
 
 namespace lorag::adapters {
 namespace {
 using Kind = AdapterKey::Kind;
-
-std::string shape_str(const torch::Tensor& t) {
-  std::ostringstream out;
-  out << t.sizes();
-  return out.str();
-}
 
 // A and B of one module, with the keys they came from.
 struct LoraPair {
@@ -66,7 +60,8 @@ std::map<std::string, LoraPair> collect_pairs(const std::map<std::string, torch:
                 pair.a.defined() ? pair.a_key : pair.b_key, " but not its ", pair.a.defined() ? "B" : "A",
                 " counterpart");
     LORAG_CHECK(pair.a.dim() == 2 && pair.b.dim() == 2, ShapeError, where, ": '", pair.a_key, "' is ",
-                shape_str(pair.a), " and '", pair.b_key, "' is ", shape_str(pair.b), ", expected two matrices");
+                shape_str(pair.a.sizes()), " and '", pair.b_key, "' is ", shape_str(pair.b.sizes()),
+                ", expected two matrices");
   }
   return pairs;
 }
@@ -80,8 +75,8 @@ void check_rank(const LoraPair& pair, int64_t expected, const std::string& modul
   // A is [R, in] for linears and [R, V] for embeddings; B is [out, R] / [C, R].
   const int64_t r = pair.a.size(0);
   LORAG_CHECK(r == expected && pair.b.size(1) == expected, ShapeError, where, ": '", pair.a_key, "' is ",
-              shape_str(pair.a), " and '", pair.b_key, "' is ", shape_str(pair.b), ", expected rank ", expected,
-              " for module '", module, "' (hint: r=", r, " or a rank_pattern entry?)");
+              shape_str(pair.a.sizes()), " and '", pair.b_key, "' is ", shape_str(pair.b.sizes()), ", expected rank ",
+              expected, " for module '", module, "' (hint: r=", r, " or a rank_pattern entry?)");
 }
 // Checks every tensor against `model` and works out what attach() will change.
 AttachPlan plan_attach(const std::map<std::string, torch::Tensor>& tensors, const LoraConfig& config,
@@ -98,8 +93,8 @@ AttachPlan plan_attach(const std::map<std::string, torch::Tensor>& tensors, cons
                 "', which the model does not have",
                 param.rfind(kOutputModule, 0) == 0 ? " (hint: lm_head is tied to embed_tokens in this model)" : "");
     const auto& value = tensors.at(key);
-    LORAG_CHECK(value.sizes() == target->sizes(), ShapeError, source, ": '", key, "' is ", shape_str(value),
-                ", expected ", shape_str(*target), " for ", param);
+    LORAG_CHECK(value.sizes() == target->sizes(), ShapeError, source, ": '", key, "' is ", shape_str(value.sizes()),
+                ", expected ", shape_str(target->sizes()), " for ", param);
     plan.writes[param] = {param, *target, value};
   }
   for (auto& [module, pair] : pairs) {
@@ -113,9 +108,9 @@ AttachPlan plan_attach(const std::map<std::string, torch::Tensor>& tensors, cons
                   kEmbedModule, ", which is kept quantized (hint: --quantized dequantize)");
       auto embed = model->model->embed_tokens;  // [V, C]
       LORAG_CHECK(pair.a.size(1) == embed.size(0) && pair.b.size(0) == embed.size(1), ShapeError, source, ": '",
-                  pair.a_key, "' is ", shape_str(pair.a), " and '", pair.b_key, "' is ", shape_str(pair.b),
-                  ", expected [r, ", embed.size(0), "] and [", embed.size(1), ", r] for ", module, ".weight ",
-                  shape_str(embed));
+                  pair.a_key, "' is ", shape_str(pair.a.sizes()), " and '", pair.b_key, "' is ",
+                  shape_str(pair.b.sizes()), ", expected [r, ", embed.size(0), "] and [", embed.size(1), ", r] for ",
+                  module, ".weight ", shape_str(embed.sizes()));
       // Without an embedding slot (model/ owns the embedding) the update is written
       // into the table; detach restores the saved original.
       // PEFT may save the embedding's own weight (`base_layer.weight`) too; the delta
@@ -132,9 +127,9 @@ AttachPlan plan_attach(const std::map<std::string, torch::Tensor>& tensors, cons
                 "', which the model has no linear layer for",
                 module == kOutputModule ? " (hint: lm_head is tied to embed_tokens in this model)" : "");
     LORAG_CHECK(pair.a.size(1) == linear->in_features() && pair.b.size(0) == linear->out_features(), ShapeError,
-                source, ": '", pair.a_key, "' is ", shape_str(pair.a), " and '", pair.b_key, "' is ",
-                shape_str(pair.b), ", expected [r, ", linear->in_features(), "] and [", linear->out_features(),
-                ", r] for ", module, ".weight ", shape_str(linear->weight));
+                source, ": '", pair.a_key, "' is ", shape_str(pair.a.sizes()), " and '", pair.b_key, "' is ",
+                shape_str(pair.b.sizes()), ", expected [r, ", linear->in_features(), "] and [", linear->out_features(),
+                ", r] for ", module, ".weight ", shape_str(linear->weight.sizes()));
     LORAG_CHECK(!linear->attached(), Error, source, ": module '", module, "' already carries an adapter");
     pair.a = pair.a.to(device, type);
     pair.b = pair.b.to(device, type);

@@ -3,21 +3,15 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
 
 #include "adapters/adapter_checks.h"
 #include "adapters/adapter_key.h"
 #include "model/core/error.h"
+#include "model/core/shape_str.h"
 
 namespace lorag::adapters {
 namespace {
 using Kind = AdapterKey::Kind;
-
-std::string shape_str(const torch::Tensor& t) {
-  std::ostringstream out;
-  out << t.sizes();
-  return out.str();
-}
 
 // One adapter's A and B for one module, scale folded into B later.
 struct Pair {
@@ -74,9 +68,9 @@ void AdapterStack::rebuild(const std::vector<const AdapterSet*>& adapters) {
       LORAG_CHECK(linear, FormatError, adapter->source(), ": '", pair.a_key, "' is for module '", module,
                   "', which the model has no linear layer for");
       LORAG_CHECK(pair.a.size(1) == linear->in_features() && pair.b.size(0) == linear->out_features(), ShapeError,
-                  adapter->source(), ": '", pair.a_key, "' is ", shape_str(pair.a), " and lora_B is ",
-                  shape_str(pair.b), ", expected [r, ", linear->in_features(), "] and [", linear->out_features(),
-                  ", r] for ", module, ".weight ", shape_str(linear->weight));
+                  adapter->source(), ": '", pair.a_key, "' is ", shape_str(pair.a.sizes()), " and lora_B is ",
+                  shape_str(pair.b.sizes()), ", expected [r, ", linear->in_features(), "] and [",
+                  linear->out_features(), ", r] for ", module, ".weight ", shape_str(linear->weight.sizes()));
       targets.emplace(module, model::LoraLinear(linear));
       rank = std::max(rank, pair.a.size(0));
     }

@@ -21,12 +21,7 @@ AdapterSet load_peft_adapter(const fs::path& dir, const std::string& name) {
               fs::exists(dir / "adapter_model.bin")
                   ? " (hint: re-save the adapter with save_pretrained(safe_serialization=True))"
                   : "");
-  nlohmann::json json;
-  try {
-    json = parse_json(read_file(config_path), config_path.string());
-  } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(FormatError, config_path.string(), ": invalid JSON: ", e.what());
-  }
+  nlohmann::json json = read_json_file(config_path);
   auto config = lora_config_from_json(json, config_path.string());
   auto source = model::open_safetensors_file(weights_path);
   std::map<std::string, torch::Tensor> tensors;

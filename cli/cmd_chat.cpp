@@ -31,7 +31,7 @@ void switch_adapter(ModelSession& session, const std::string& name) {
   try {
     if (!name.empty()) select_adapter(session, name);
   } catch (const Error& e) {  // unknown name, or an adapter that does not fit: keep chatting
-    log::warn(e.what());
+    log::warn(log::user_message(e));
   }
   log::info("adapter: ", session.adapters ? session.adapters->active() : std::string(adapters::kBaseAdapter));
 }

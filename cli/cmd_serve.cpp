@@ -87,7 +87,7 @@ bool default_embedder_installed() {
     rag::default_embedder_path();
     return true;
   } catch (const UsageError& e) {
-    log::warn("no /v1/embeddings: ", e.what());
+    log::warn("no /v1/embeddings: ", log::user_message(e));
     return false;
   }
 }

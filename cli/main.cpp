@@ -18,24 +18,11 @@
 namespace {
 
 // LORAG_LOG=debug shows debug lines and the source location (`[file.cpp:47]`) that
-// LORAG_CHECK appends to every message; users see the message alone.
+// LORAG_CHECK appends to every message; users see the message alone
+// (log::user_message).
 bool debug_logging() {
   const char* level = std::getenv("LORAG_LOG");
   return level != nullptr && std::string(level) == "debug";
-}
-
-// `what` without a trailing " [file.cpp:47]" (kept at the debug level).
-std::string user_message(const char* what) {
-  std::string message(what);
-  if (debug_logging() || message.empty() || message.back() != ']') return message;
-  const size_t open = message.rfind(" [");
-  if (open == std::string::npos) return message;
-  const std::string location = message.substr(open + 2, message.size() - open - 3);
-  const size_t colon = location.rfind(':');
-  const bool is_location = colon != std::string::npos && colon + 1 < location.size() &&
-                           location.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
-                           location.find(' ') == std::string::npos;
-  return is_location ? message.substr(0, open) : message;
 }
 
 struct Command {
@@ -92,10 +79,11 @@ int main(int argc, char** argv) {
       lorag::cli::prepare_devices(args);  // before any tensor work: torch keeps the first CUDA hooks it sees
       return command.run(args);
     } catch (const lorag::UsageError& e) {
-      std::cerr << "lorag " << name << ": " << user_message(e.what()) << "\n(see lorag " << name << " --help)\n";
+      std::cerr << "lorag " << name << ": " << lorag::log::user_message(e) << "\n(see lorag " << name
+                << " --help)\n";
       return 2;
     } catch (const lorag::Error& e) {
-      std::cerr << "lorag " << name << ": error: " << user_message(e.what()) << "\n";
+      std::cerr << "lorag " << name << ": error: " << lorag::log::user_message(e) << "\n";
       return 1;
     } catch (const c10::Error& e) {
       std::cerr << "lorag " << name << ": torch error: " << e.what_without_backtrace() << "\n";

@@ -95,8 +95,10 @@ std::vector<std::string> config_as_args(const fs::path& path, const po::options_
   nlohmann::json j;
   try {
     j = parse_json(read_file(path), path.string());
-  } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(UsageError, path.string(), ": invalid JSON: ", e.what());
+  } catch (const nlohmann::json::parse_error& e) {
+    // A --config file that is not JSON is a usage error (exit code 2), in
+    // read_json_file's wording; one nested too deep stays a FormatError.
+    LORAG_FAIL(UsageError, path.string(), ": invalid JSON (", e.what(), ")");
   }
   LORAG_CHECK(j.is_object(), UsageError, path.string(), ": expected a JSON object of flag names to values");
   std::vector<std::string> args;

@@ -41,19 +41,4 @@ std::string tokenizer_fingerprint(const text::Tokenizer& tokenizer) {
   return hash.hex_digest();
 }
 
-std::string tokenizer_files_fingerprint(const std::filesystem::path& model_dir) {
-  static const char* const kFiles[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
-                                       "special_tokens_map.json", "chat_template.jinja"};
-  Sha256 hash;
-  bool any = false;
-  for (const char* name : kFiles) {
-    const auto path = model_dir / name;
-    if (!std::filesystem::exists(path)) continue;
-    any = true;
-    hash.field(name).field(file_sha256(path));
-  }
-  LORAG_CHECK(any, IoError, model_dir.string(), ": no tokenizer files (expected tokenizer.json or tokenizer.model)");
-  return hash.hex_digest();
-}
-
 }  // namespace lorag::data

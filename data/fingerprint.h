@@ -19,10 +19,4 @@ std::string file_sha256(const std::filesystem::path& path);
 // the vocabulary (milliseconds for 128k tokens).
 std::string tokenizer_fingerprint(const text::Tokenizer& tokenizer);
 
-// SHA-256 over the tokenizer files present in a model folder (tokenizer.json,
-// tokenizer.model, tokenizer_config.json, special_tokens_map.json,
-// chat_template.jinja), for callers that load from a folder. Throws IoError
-// when none of them exists.
-std::string tokenizer_files_fingerprint(const std::filesystem::path& model_dir);
-
 }  // namespace lorag::data

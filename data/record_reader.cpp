@@ -1,28 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "data/record_reader.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "model/core/config_field_error.h"
 #include "model/core/error.h"
-#include "model/core/json_limits.h"
-#include "model/text/utf8.h"
+#include "model/core/jsonl.h"
 
 namespace lorag::data {
 namespace {
 using nlohmann::json;
-
-// Offset of the first byte that is not part of a well-formed UTF-8 sequence.
-std::optional<std::size_t> first_invalid_utf8(const std::string& s) {
-  for (std::size_t pos = 0; pos < s.size();) {
-    const std::size_t n = text::utf8::valid_length(s, pos);
-    if (n == 0) return pos;
-    pos += n;
-  }
-  return std::nullopt;
-}
 
 std::string string_field(const json& j, const char* key, const std::string& where, bool required) {
   if (!j.contains(key) || j[key].is_null()) {
@@ -90,18 +78,8 @@ Record parse_record(const json& j, DatasetFormat format, const std::string& wher
   return r;
 }
 
-// Parses one line; resolves `format` from it when still kAuto.
-Record parse_line(const std::string& line, DatasetFormat& format, const std::string& where) {
-  const auto bad = first_invalid_utf8(line);
-  LORAG_CHECK(!bad, FormatError, where, ": text is not valid UTF-8 (bad byte at column ", bad.value_or(0) + 1,
-              ")");
-  json j;
-  try {
-    j = parse_json(line, where);
-  } catch (const json::parse_error& e) {
-    LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
-  }
-  LORAG_CHECK(j.is_object(), FormatError, where, ": expected a JSON object, got ", j.type_name());
+// Parses one row; resolves `format` from it when still kAuto.
+Record parse_row(const json& j, DatasetFormat& format, const std::string& where) {
   if (format == DatasetFormat::kAuto) {
     const auto found = detect(j);
     LORAG_CHECK(found, FormatError, where,
@@ -132,25 +110,16 @@ DatasetFormat parse_format(const std::string& name) {
 }
 
 RecordFile read_records(const std::filesystem::path& path, DatasetFormat format, bool skip_bad_lines) {
-  std::ifstream in(path, std::ios::binary);
-  LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open the dataset file");
   RecordFile file;
   file.format = format;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    try {
-      Record r = parse_line(line, file.format, path.string() + ":" + std::to_string(number));
-      r.line = number;
-      file.records.push_back(std::move(r));
-    } catch (const FormatError&) {
-      // Skipping is the user's explicit choice; the count is reported in the stats.
-      if (!skip_bad_lines) throw;
-      ++file.skipped_lines;
-    }
-  }
-  LORAG_CHECK(in.eof(), IoError, path.string(), ": read failed");
+  file.skipped_lines = for_each_jsonl_record(
+      path,
+      [&](const json& row, const std::string& where, std::size_t line) {
+        Record r = parse_row(row, file.format, where);
+        r.line = line;
+        file.records.push_back(std::move(r));
+      },
+      {.skip_bad_lines = skip_bad_lines});
   LORAG_CHECK(!file.records.empty(), FormatError, path.string(), ": no training records (",
               file.skipped_lines ? std::to_string(file.skipped_lines) + " bad lines skipped" : "the file is empty",
               ")");

@@ -3,11 +3,9 @@
 #include "eval/question.h"
 
 #include <set>
-#include <sstream>
 
-#include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "model/core/json_limits.h"
+#include "model/core/jsonl.h"
 
 namespace lorag::eval {
 namespace {
@@ -33,7 +31,7 @@ std::vector<std::string> string_list(const nlohmann::json& value, const std::str
 }  // namespace
 
 Question parse_question(const nlohmann::json& obj, const std::string& where, std::size_t line) {
-  LORAG_CHECK(obj.is_object(), FormatError, where, ": expected a JSON object, found ", obj.type_name());
+  LORAG_CHECK(obj.is_object(), FormatError, where, ": expected a JSON object, got ", obj.type_name());
   Question q;
   auto it = obj.find("question");
   LORAG_CHECK(it != obj.end(), FormatError, where, ": field 'question' is missing");
@@ -67,23 +65,13 @@ Question parse_question(const nlohmann::json& obj, const std::string& where, std
 }
 
 std::vector<Question> read_questions(const std::filesystem::path& path) {
-  std::istringstream in(read_file(path));
   std::vector<Question> out;
   std::set<std::string> ids;
-  std::string text;
-  for (std::size_t line = 1; std::getline(in, text); ++line) {
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path.string() + ":" + std::to_string(line);
-    nlohmann::json obj;
-    try {
-      obj = parse_json(text, where);
-    } catch (const nlohmann::json::exception& e) {
-      LORAG_FAIL(FormatError, where, ": not valid JSON (", e.what(), ")");
-    }
-    Question q = parse_question(obj, where, line);
+  for_each_jsonl_record(path, [&](const nlohmann::json& row, const std::string& where, std::size_t line) {
+    Question q = parse_question(row, where, line);
     LORAG_CHECK(ids.insert(q.id).second, FormatError, where, ": duplicate question id '", q.id, "'");
     out.push_back(std::move(q));
-  }
+  });
   LORAG_CHECK(!out.empty(), FormatError, path.string(), ": no questions (expected JSON lines with a 'question')");
   return out;
 }

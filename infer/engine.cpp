@@ -237,7 +237,7 @@ void Engine::admit() {
   try {
     use_group(group);
   } catch (const Error& e) {  // an adapter that does not fit: its requests fail, the engine goes on
-    for (auto& p : taken) end_pending(p, "error", e.what());
+    for (auto& p : taken) end_pending(p, "error", log::user_message(e));
     step_stats_.requests += taken.size();
     return;
   }
@@ -287,7 +287,7 @@ bool Engine::step() {
     decode();
     collect_unloaded();
   } catch (const std::exception& e) {
-    fail_all(e.what());
+    fail_all(log::user_message(e));
     {
       std::lock_guard lock(mutex_);
       stats_ += step_stats_;

@@ -2,10 +2,9 @@
 #include "infer/prompt_records.h"
 
 #include <algorithm>
-#include <fstream>
 
 #include "model/core/error.h"
-#include "model/core/json_limits.h"
+#include "model/core/jsonl.h"
 
 namespace lorag::infer {
 namespace {
@@ -26,14 +25,7 @@ std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& 
   return out;
 }
 
-PromptRecord parse_record(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = parse_json(text, where);
-  } catch (const json::parse_error& e) {
-    LORAG_FAIL(FormatError, where, ": invalid JSON: ", e.what());
-  }
-  LORAG_CHECK(j.is_object(), FormatError, where, ": expected a JSON object, got ", j.type_name());
+PromptRecord parse_record(const json& j, const std::string& where) {
   PromptRecord r;
   r.id = j.value("id", json());
   if (j.contains("system")) {
@@ -58,16 +50,12 @@ PromptRecord parse_record(const std::string& text, const std::string& where) {
 }  // namespace
 
 std::vector<PromptRecord> read_prompt_records(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open");
   std::vector<PromptRecord> records;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto record = parse_record(line, path.string() + ":" + std::to_string(number));
-    record.line = number;
+  for_each_jsonl_record(path, [&](const json& row, const std::string& where, std::size_t line) {
+    auto record = parse_record(row, where);
+    record.line = line;
     records.push_back(std::move(record));
-  }
+  });
   LORAG_CHECK(!records.empty(), FormatError, path.string(), ": no prompts (the file is empty)");
   return records;
 }

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "model/config_validate.h"
-#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
 
@@ -309,12 +308,7 @@ ModelConfig load_model_config(const std::filesystem::path& dir) {
   const auto path = dir / "config.json";
   LORAG_CHECK(std::filesystem::exists(path), IoError, path.string(),
               ": not found (expected a Hugging Face model folder with config.json)");
-  json j;
-  try {
-    j = parse_json(read_file(path), path.string());
-  } catch (const json::parse_error& e) {
-    LORAG_FAIL(FormatError, path.string(), ": invalid JSON: ", e.what());
-  }
+  json j = read_json_file(path);
   return parse_model_config(j, path.string());
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "model/core/error.h"
+#include "model/core/shape_str.h"
 #include "model/quant/quantized_weight.h"
 
 namespace lorag::model {
@@ -21,12 +22,6 @@ torch::nn::Linear linear_over(const torch::Tensor& weight) {
   return linear;
 }
 
-std::string shape_str(const torch::Tensor& t) {
-  std::ostringstream out;
-  out << t.sizes();
-  return out.str();
-}
-
 // Every row's adapter as one pair of matmuls over the stacked columns, the mask
 // zeroing the columns of the adapters a row does not use. Chosen over gathering each
 // row's A/B (index_select + bmm) because it copies no weights per step, reads each
@@ -39,7 +34,7 @@ torch::Tensor add_stacked(const torch::Tensor& x, torch::Tensor out, const torch
                           const torch::Tensor& mask) {
   LORAG_CHECK(x.dim() >= 2 && mask.dim() == 2 && mask.size(0) == x.size(0) && mask.size(1) == a.size(0), ShapeError,
               "lora_linear: stacked adapters need x [B, ..., in] and a row mask [B, ", a.size(0), "], got x ",
-              shape_str(x), " and mask ", shape_str(mask));
+              shape_str(x.sizes()), " and mask ", shape_str(mask.sizes()));
   auto h = x.to(a.scalar_type());
   auto low = torch::matmul(h, a.t());                                // [B, T, S]
   low.view({mask.size(0), -1, low.size(-1)}).mul_(mask.unsqueeze(1));  // [B, T, S]: each row's own adapter only
@@ -101,10 +96,10 @@ void LoraLinearImpl::attach(const torch::Tensor& lora_a, const torch::Tensor& lo
   LORAG_CHECK(!attached(), Error, where, ": an adapter is already attached (detach it first)");
   LORAG_CHECK(lora_a.dim() == 2 && lora_b.dim() == 2 && lora_a.size(1) == in_features() &&
                   lora_b.size(0) == out_features() && lora_b.size(1) == lora_a.size(0),
-              ShapeError, where, ": lora_A is ", shape_str(lora_a), " and lora_B is ", shape_str(lora_b),
-              ", expected [r, ", in_features(), "] and [", out_features(), ", r] for weight ", shape_str(weight));
-  LORAG_CHECK(dropout >= 0.0 && dropout < 1.0, ConfigError, where, ": lora_dropout=", dropout,
-              " must be in [0, 1)");
+              ShapeError, where, ": lora_A is ", shape_str(lora_a.sizes()), " and lora_B is ",
+              shape_str(lora_b.sizes()), ", expected [r, ", in_features(), "] and [", out_features(),
+              ", r] for weight ", shape_str(weight.sizes()));
+  LORAG_CHECK(dropout >= 0.0 && dropout < 1.0, ConfigError, where, ": lora_dropout=", dropout, " must be in [0, 1)");
   lora_A = register_module("lora_A", linear_over(lora_a));
   lora_B = register_module("lora_B", linear_over(lora_b));
   scale_ = scale;
@@ -160,8 +155,9 @@ void LoraLinearImpl::set_stack(const torch::Tensor& a, const torch::Tensor& b,
                                std::shared_ptr<const LoraRowMask> rows) {
   LORAG_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(1) == in_features() && b.size(0) == out_features() &&
                   b.size(1) == a.size(0),
-              ShapeError, "lora_linear: stacked A is ", shape_str(a), " and B is ", shape_str(b), ", expected [S, ",
-              in_features(), "] and [", out_features(), ", S] for weight ", shape_str(weight));
+              ShapeError, "lora_linear: stacked A is ", shape_str(a.sizes()), " and B is ", shape_str(b.sizes()),
+              ", expected [S, ", in_features(), "] and [", out_features(), ", S] for weight ",
+              shape_str(weight.sizes()));
   LORAG_CHECK(rows != nullptr, Error, "lora_linear: stacked adapters need a row mask");
   stack_a_ = a;
   stack_b_ = b;
@@ -178,7 +174,7 @@ void LoraLinearImpl::set_quantized_base(std::shared_ptr<const quant::QuantizedWe
   LORAG_CHECK(!merged_, Error, "lora_linear: cannot replace the base weight while an adapter is merged");
   LORAG_CHECK(q && q->out_features() == out_features() && q->in_features() == in_features(), ShapeError,
               "lora_linear: quantized base is [", q ? q->out_features() : 0, ", ", q ? q->in_features() : 0,
-              "], expected ", shape_str(weight));
+              "], expected ", shape_str(weight.sizes()));
   torch::NoGradGuard no_grad;
   // Same sizes, dtype and device, one element of storage: shape checks, adapter dtype
   // defaults and `.to()` keep working, and a stray write fails loudly (it overlaps).

@@ -67,12 +67,7 @@ std::string read_chat_template_source(const fs::path& dir) {
   if (fs::exists(dir / "chat_template.jinja")) return read_file(dir / "chat_template.jinja");
   const auto path = dir / "tokenizer_config.json";
   if (!fs::exists(path)) return "";
-  nlohmann::json j;
-  try {
-    j = parse_json(read_file(path), path.string());
-  } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(FormatError, path.string(), ": invalid JSON: ", e.what());
-  }
+  nlohmann::json j = read_json_file(path);
   auto it = j.find("chat_template");
   if (it == j.end() || it->is_null()) return "";
   if (it->is_string()) return it->get<std::string>();

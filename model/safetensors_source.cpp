@@ -5,7 +5,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
 #include "model/formats/mapped_file.h"
@@ -70,12 +69,7 @@ class SafetensorsSource : public TensorSource {
 };
 
 std::vector<fs::path> shard_paths(const fs::path& index_path) {
-  nlohmann::json index;
-  try {
-    index = parse_json(read_file(index_path), index_path.string());
-  } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(FormatError, index_path.string(), ": invalid JSON: ", e.what());
-  }
+  nlohmann::json index = read_json_file(index_path);
   LORAG_CHECK(index.contains("weight_map") && index["weight_map"].is_object(), FormatError, index_path.string(),
               ": missing field 'weight_map'");
   std::vector<fs::path> shards;

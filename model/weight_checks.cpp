@@ -8,15 +8,10 @@
 
 #include "model/causal_lm.h"
 #include "model/core/error.h"
+#include "model/core/shape_str.h"
 
 namespace lorag::model {
 namespace {
-std::string shape_str(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // Layer indices N of `model.layers.N.` names.
 std::set<int64_t> layer_indices(const TensorSource& source) {
   static const std::string kPrefix = "model.layers.";

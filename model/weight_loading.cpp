@@ -6,15 +6,10 @@
 #include <set>
 
 #include "model/core/error.h"
+#include "model/core/shape_str.h"
 
 namespace lorag::model {
 namespace {
-std::string shape_str(c10::IntArrayRef shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // Keys that checkpoints carry but that hold nothing the model needs.
 bool ignorable(const std::string& name) {
   return name.ends_with("rotary_emb.inv_freq") || name == "lm_head.weight";

@@ -6,7 +6,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "model/core/json_limits.h"
+#include "model/core/jsonl.h"
 #include "model/core/log.h"
 #include "model/text/utf8.h"
 
@@ -52,46 +52,35 @@ std::string json_id(const nlohmann::json& value, const std::string& where) {
   return value.dump();
 }
 
-void read_jsonl(const fs::path& path, std::vector<Document>& out) {
-  const std::string bytes = read_checked(path);
-  std::size_t pos = 0;
-  int64_t line_no = 0;
-  while (pos < bytes.size()) {
-    std::size_t eol = bytes.find('\n', pos);
-    if (eol == std::string::npos) eol = bytes.size();
-    const std::string line = bytes.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (is_blank(line)) continue;
-    const std::string where = path.string() + ":" + std::to_string(line_no);
-    nlohmann::json record;
-    try {
-      record = parse_json(line, where);
-    } catch (const nlohmann::json::exception& e) {
-      LORAG_FAIL(FormatError, where, ": bad JSON (", e.what(), ")");
-    }
-    LORAG_CHECK(record.is_object(), FormatError, where, ": expected a JSON object, found ", record.type_name());
-    const char* text_key = record.contains("content") ? "content" : "text";
-    LORAG_CHECK(record.contains(text_key) && record[text_key].is_string(), FormatError, where,
-                ": missing \"content\" (a string with the document's text)");
-    Document doc;
-    doc.content = record[text_key].get<std::string>();
-    LORAG_CHECK(!is_blank(doc.content), FormatError, where, ": \"", text_key, "\" is empty");
-    doc.id = record.contains("id") ? json_id(record["id"], where) : where;
-    LORAG_CHECK(!doc.id.empty(), FormatError, where, ": \"id\" is empty");
-    if (record.contains("title")) {
-      LORAG_CHECK(record["title"].is_string(), FormatError, where, ": \"title\" is ", record["title"].dump(),
-                  ", expected a string");
-      doc.title = record["title"].get<std::string>();
-    } else {
-      doc.title = doc.id;
-    }
-    doc.source = where;
-    for (const auto& [key, value] : record.items()) {
-      if (key != "id" && key != "title" && key != text_key) doc.metadata[key] = value;
-    }
-    out.push_back(std::move(doc));
+Document document_of(const nlohmann::json& record, const std::string& where) {
+  const char* text_key = record.contains("content") ? "content" : "text";
+  LORAG_CHECK(record.contains(text_key) && record[text_key].is_string(), FormatError, where,
+              ": missing \"content\" (a string with the document's text)");
+  Document doc;
+  doc.content = record[text_key].get<std::string>();
+  LORAG_CHECK(!is_blank(doc.content), FormatError, where, ": \"", text_key, "\" is empty");
+  doc.id = record.contains("id") ? json_id(record["id"], where) : where;
+  LORAG_CHECK(!doc.id.empty(), FormatError, where, ": \"id\" is empty");
+  if (record.contains("title")) {
+    LORAG_CHECK(record["title"].is_string(), FormatError, where, ": \"title\" is ", record["title"].dump(),
+                ", expected a string");
+    doc.title = record["title"].get<std::string>();
+  } else {
+    doc.title = doc.id;
   }
+  doc.source = where;
+  for (const auto& [key, value] : record.items()) {
+    if (key != "id" && key != "title" && key != text_key) doc.metadata[key] = value;
+  }
+  return doc;
+}
+
+void read_jsonl(const fs::path& path, std::vector<Document>& out) {
+  const std::size_t before = out.size();
+  for_each_jsonl_record(path, [&](const nlohmann::json& record, const std::string& where, std::size_t) {
+    out.push_back(document_of(record, where));
+  });
+  LORAG_CHECK(out.size() > before, FormatError, path.string(), ": empty file (no text to index)");
 }
 
 bool hidden(const fs::path& relative) {

@@ -5,7 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/jsonl.h"
 #include "model/core/quantile.h"
 
 namespace lorag::rag {
@@ -20,6 +22,7 @@ LatencyPercentiles percentiles(const std::vector<double>& ms) { return {quantile
 }  // namespace
 
 std::vector<std::string> read_queries(const std::filesystem::path& path) {
+  check_regular_file(path);
   std::ifstream in(path);
   LORAG_CHECK(in, IoError, path.string(), ": cannot open the queries file");
   std::vector<std::string> queries;
@@ -30,9 +33,10 @@ std::vector<std::string> read_queries(const std::filesystem::path& path) {
       queries.push_back(line);
       continue;
     }
-    const auto obj = nlohmann::json::parse(line, nullptr, false);
-    LORAG_CHECK(obj.is_object() && obj.contains("question") && obj["question"].is_string(), FormatError,
-                path.string(), ":", n, ": expected a JSON object with a \"question\" string");
+    const std::string where = path.string() + ":" + std::to_string(n);
+    const auto obj = parse_jsonl_line(line, where);
+    LORAG_CHECK(obj.contains("question") && obj["question"].is_string(), FormatError, where,
+                ": expected a JSON object with a \"question\" string");
     queries.push_back(obj["question"].get<std::string>());
   }
   LORAG_CHECK(!queries.empty(), FormatError, path.string(), ": no queries");

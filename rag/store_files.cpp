@@ -127,12 +127,7 @@ Manifest read_manifest(const fs::path& dir) {
               "create one with `lorag index add --store ", dir.string(), " FILES`)");
   LORAG_CHECK(fs::exists(path), IoError, dir.string(), ": no document store here (", kManifestName,
               " missing; create one with `lorag index add --store ", dir.string(), " FILES`)");
-  nlohmann::json j;
-  try {
-    j = parse_json(read_file(path), path.string());
-  } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(FormatError, path.string(), ": bad JSON (", e.what(), ")");
-  }
+  nlohmann::json j = read_json_file(path);
   Manifest m;
   try {
     LORAG_CHECK(j.value("format", "") == kStoreFormat, FormatError, path.string(), ": 'format' is ",

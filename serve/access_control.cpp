@@ -3,13 +3,13 @@
 #include "serve/access_control.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::serve {
 namespace {
@@ -70,9 +70,9 @@ AccessControl AccessControl::single_key(const std::string& key) {
 AccessControl AccessControl::from_json_text(const std::string& text, const std::string& origin) {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text);
+    doc = parse_json(text, origin);  // bounded nesting, as every JSON lorag reads
   } catch (const nlohmann::json::exception& e) {
-    LORAG_FAIL(ConfigError, origin, ": not valid JSON (", e.what(), ")");
+    LORAG_FAIL(ConfigError, origin, ": invalid JSON (", e.what(), ")");
   }
   LORAG_CHECK(doc.is_object() && doc.contains("keys") && doc["keys"].is_array(), ConfigError, origin,
               ": expected {\"keys\": [{\"id\": ..., \"key\": ...}, ...]}");
@@ -100,11 +100,7 @@ AccessControl AccessControl::from_json_text(const std::string& text, const std::
 }
 
 AccessControl AccessControl::from_file(const std::string& path) {
-  std::ifstream in(path);
-  LORAG_CHECK(in.good(), IoError, path, ": cannot open the api key file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return from_json_text(text.str(), path);
+  return from_json_text(read_file(path), path);  // read_file refuses a FIFO instead of blocking on it
 }
 
 std::optional<ApiKey> AccessControl::authenticate(std::string_view authorization) const {

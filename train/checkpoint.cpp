@@ -91,9 +91,8 @@ fs::path find_checkpoint(const fs::path& path) {
 
 TrainerState read_trainer_state(const fs::path& checkpoint) {
   const auto file = checkpoint / kStateFile;
-  nlohmann::json j;
+  const nlohmann::json j = read_json_file(file);
   try {
-    j = parse_json(read_file(file), file.string());
     TrainerState s;
     s.step = j.at("step").get<int64_t>();
     s.epoch = j.at("epoch").get<int64_t>();
@@ -103,7 +102,7 @@ TrainerState read_trainer_state(const fs::path& checkpoint) {
     s.samples_in_epoch = j.value("samples_in_epoch", int64_t{-1});
     s.world_size = j.value("world_size", int64_t{1});
     return s;
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const nlohmann::json::exception& e) {  // a missing or mistyped field
     LORAG_FAIL(FormatError, file.string(), ": ", e.what());
   }
 }

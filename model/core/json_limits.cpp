@@ -2,6 +2,7 @@
 // Bounded JSON parsing (model/core).
 #include "model/core/json_limits.h"
 
+#include "model/core/atomic_file.h"
 #include "model/core/error.h"
 
 namespace lorag {
@@ -32,6 +33,15 @@ nlohmann::json parse_json(std::string_view text, const std::string& source, int 
   LORAG_CHECK(json_depth(text, max_depth) <= max_depth, FormatError, source, ": JSON nested deeper than ",
               max_depth, " levels (refused; real files nest a few levels)");
   return nlohmann::json::parse(text.begin(), text.end());
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+  const std::string text = read_file(path);
+  try {
+    return parse_json(text, path.string());
+  } catch (const nlohmann::json::parse_error& e) {
+    LORAG_FAIL(FormatError, path.string(), ": invalid JSON (", e.what(), ")");
+  }
 }
 
 }  // namespace lorag

@@ -4,6 +4,7 @@
 // through parse_json so that hostile nesting is refused before nlohmann builds it.
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -25,5 +26,11 @@ int json_depth(std::string_view text, int limit = kMaxJsonDepth);
 // syntax error still throws nlohmann::json::parse_error, so callers keep their
 // own message for it.
 nlohmann::json parse_json(std::string_view text, const std::string& source, int max_depth = kMaxJsonDepth);
+
+// The one reader of whole JSON files (config.json, tokenizer.json,
+// adapter_config.json, --config, store manifests, checkpoint state): read_file
+// (IoError naming the path; FIFOs and folders refused), then parse_json.
+// Throws FormatError "`path`: invalid JSON (why)" on a syntax error.
+nlohmann::json read_json_file(const std::filesystem::path& path);
 
 }  // namespace lorag

@@ -2,6 +2,7 @@
 // Logging to stderr (model/core). stdout belongs to results only.
 #pragma once
 
+#include <exception>
 #include <string>
 
 #include "model/core/error.h"
@@ -13,6 +14,10 @@ enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 // Messages below this level are dropped. Not thread-safe to change while logging.
 void set_level(Level level);
 Level level();
+
+// An error's message as users see it: without the " [file.cpp:47]" that
+// LORAG_CHECK appends, which the debug level (LORAG_LOG=debug) keeps.
+std::string user_message(const std::exception& e);
 
 // Writes "[lorag] message" (with a level tag for warnings and errors) to stderr.
 void write(Level level, const std::string& message);

@@ -31,6 +31,18 @@ inline std::uint32_t load_u32(const std::uint8_t* p) {
   }
 }
 
+// ggml's `get_scale_min_k4`: 8 pairs of 6-bit (scale, min) packed into 12 bytes
+// (q4_K and q5_K blocks); the quantizer reads back what it packed with it too.
+inline void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t& d, std::uint8_t& m) {
+  if (j < 4) {
+    d = q[j] & 63;
+    m = q[j + 4] & 63;
+  } else {
+    d = static_cast<std::uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+    m = static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
+  }
+}
+
 void dequant_q4_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
 void dequant_q4_1(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
 void dequant_q5_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst);

@@ -10,17 +10,6 @@ namespace lorag::model::formats::detail {
 
 namespace {
 constexpr int kQK_K = 256;
-
-// ggml's `get_scale_min_k4`: 8 pairs of 6-bit (scale, min) packed into 12 bytes.
-inline void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t& d, std::uint8_t& m) {
-  if (j < 4) {
-    d = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    d = static_cast<std::uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    m = static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-  }
-}
 }  // namespace
 
 // block_q2_K { uint8 scales[16]; uint8 qs[64]; half d; half dmin; } (84 bytes):

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/formats/gguf_dequant_blocks.h"
 #include "model/formats/half.h"
 
 namespace lorag::model::formats::detail {
@@ -142,16 +143,6 @@ float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L) {
     }
   }
   return scale;
-}
-
-void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t& d, std::uint8_t& m) {
-  if (j < 4) {
-    d = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    d = static_cast<std::uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    m = static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-  }
 }
 
 // The shared first half of q4_K and q5_K: 8 sub-blocks of 32 fitted with `nmax`

@@ -3,7 +3,7 @@
 #include "model/text/bpe_tokenizer.h"
 
 #include "model/core/error.h"
-#include "model/text/utf8.h"
+#include "model/core/json_limits.h"
 
 namespace lorag::text {
 
@@ -72,12 +72,11 @@ void BpeTokenizer::read_post_processor(const nlohmann::json& spec, const JsonPla
   }
 }
 
-void BpeTokenizer::encode_plain(std::string_view text, bool at_start, bool parse_special,
-                                std::vector<int64_t>& out) const {
-  const std::string normalized = normalizer_->apply(std::string(text));
+void BpeTokenizer::encode_segment(const TextSegment& segment, bool parse_special, std::vector<int64_t>& out) const {
+  const std::string normalized = normalizer_->apply(std::string(segment.text));
   std::vector<TextSegment> segments;
-  if (added_.has_normalized()) segments = added_.split(normalized, true, at_start, parse_special);
-  else if (!normalized.empty()) segments.push_back({normalized, -1, at_start});
+  if (added_.has_normalized()) segments = added_.split(normalized, true, segment.at_start, parse_special);
+  else if (!normalized.empty()) segments.push_back({normalized, -1, segment.at_start});
   for (const TextSegment& seg : segments) {
     if (seg.id >= 0) {
       out.push_back(seg.id);
@@ -87,57 +86,6 @@ void BpeTokenizer::encode_plain(std::string_view text, bool at_start, bool parse
       model_->tokenize(word.text, out);
     }
   }
-}
-
-std::vector<int64_t> BpeTokenizer::encode_with(std::string_view text, bool add_special, bool parse_special) const {
-  // `tokenizers` only takes Rust strings; repair bad UTF-8 the way Python would
-  // have refused it, so the regexes see valid input.
-  std::string repaired;
-  if (!utf8::is_valid(text)) {
-    repaired = utf8::repair(text);
-    text = repaired;
-  }
-  std::vector<int64_t> ids;
-  if (add_special && special_.add_bos && special_.bos_id >= 0) ids.push_back(special_.bos_id);
-  for (const TextSegment& seg : added_.split(text, false, true, parse_special)) {
-    if (seg.id >= 0) ids.push_back(seg.id);
-    else encode_plain(seg.text, seg.at_start, parse_special, ids);
-  }
-  if (add_special && special_.add_eos && !special_.eos_ids.empty()) {
-    const int64_t eos = special_.eos_token.empty() ? special_.eos_ids.front()
-                                                   : token_to_id(special_.eos_token).value_or(special_.eos_ids.front());
-    ids.push_back(eos);
-  }
-  return ids;
-}
-
-std::vector<std::string> BpeTokenizer::tokens_of(const std::vector<int64_t>& ids, bool skip_special) const {
-  return added_.pieces_of(ids, skip_special, model_->size(), [this](int64_t id) { return model_->id_to_token(id); });
-}
-
-std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
-  return decoder_->decode(tokens_of(ids, skip_special));
-}
-
-std::string BpeTokenizer::decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const {
-  return decoder_->decode_bytes(tokens_of(ids, skip_special));
-}
-
-int64_t BpeTokenizer::vocab_size() const { return added_.vocab_size_with(model_->size()); }
-
-std::optional<int64_t> BpeTokenizer::token_to_id(std::string_view token) const {
-  if (const AddedToken* t = added_.find_content(token)) return t->id;
-  return model_->token_to_id(token);
-}
-
-std::string BpeTokenizer::id_to_token(int64_t id) const {
-  if (const AddedToken* t = added_.find_id(id)) return t->content;
-  return model_->id_to_token(id);
-}
-
-bool BpeTokenizer::is_special(int64_t id) const {
-  const AddedToken* t = added_.find_id(id);
-  return t != nullptr && t->special;
 }
 
 }  // namespace lorag::text

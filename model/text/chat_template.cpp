@@ -8,6 +8,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/core/log.h"
 #include "model/text/json_field.h"
 

@@ -2,30 +2,13 @@
 // Reading tokenizer JSON files with precise error messages (model/text).
 #include "model/text/json_field.h"
 
-#include <fstream>
-#include <sstream>
 
-#include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "model/core/json_limits.h"
 
 namespace lorag::text {
 
 std::string JsonPlace::describe() const {
   return path.empty() ? file : file + ": field '" + path + "'";
-}
-
-nlohmann::json read_json_file(const std::filesystem::path& path) {
-  check_regular_file(path);
-  std::ifstream in(path, std::ios::binary);
-  LORAG_CHECK(in.good(), IoError, path.string(), ": cannot open for reading");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  try {
-    return parse_json(buf.str(), path.string());
-  } catch (const nlohmann::json::parse_error& e) {
-    LORAG_FAIL(FormatError, path.string(), ": not valid JSON at byte ", e.byte, " (", e.what(), ")");
-  }
 }
 
 namespace {

@@ -20,10 +20,6 @@ struct JsonPlace {
   std::string describe() const;
 };
 
-// Parses a JSON file. Throws IoError when it cannot be read, FormatError (with
-// the parser's byte offset) when it is not JSON.
-nlohmann::json read_json_file(const std::filesystem::path& path);
-
 // obj[key], which must exist and (unless `type` is null) have that JSON type.
 // Throws FormatError naming `place.child(key)` and the type found.
 const nlohmann::json& json_field(const nlohmann::json& obj, const std::string& key, const JsonPlace& place,

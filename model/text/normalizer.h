@@ -25,7 +25,6 @@ class Normalizer {
 
   // The normalized form of `text` (valid UTF-8).
   std::string apply(std::string text) const;
-  bool is_identity() const { return steps_.empty(); }
 
  private:
   enum class Kind { kPrepend, kReplace, kLowercase, kStrip, kNfc };

@@ -9,7 +9,6 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
-#include "model/text/utf8.h"
 
 namespace lorag::text {
 
@@ -60,68 +59,30 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::
   return tok;
 }
 
-std::vector<int64_t> SentencePieceTokenizer::encode_with(std::string_view text, bool add_special,
-                                                         bool parse_special) const {
-  std::string repaired;
-  if (!utf8::is_valid(text)) {
-    repaired = utf8::repair(text);
-    text = repaired;
-  }
-  std::vector<int64_t> ids;
-  if (add_special && special_.add_bos && special_.bos_id >= 0) ids.push_back(special_.bos_id);
+void SentencePieceTokenizer::encode_segment(const TextSegment& segment, bool, std::vector<int64_t>& out) const {
+  // Metaspace(prepend_scheme = first | always | never), as transformers'
+  // `_get_prepend_scheme(add_prefix_space, legacy)` picks it.
+  const bool scheme_allows = options_.add_prefix_space && (options_.legacy || segment.at_start);
+  std::string piece;
+  const bool has_prefix = segment.text.front() == ' ' || segment.text.rfind("\xE2\x96\x81", 0) == 0;  // " " or "▁"
+  if (scheme_allows && !has_prefix) piece.push_back(' ');
+  piece.append(segment.text);
   std::vector<int> piece_ids;
-  for (const TextSegment& seg : added_.split(text, false, true, parse_special)) {
-    if (seg.id >= 0) {
-      ids.push_back(seg.id);
-      continue;
-    }
-    // Metaspace(prepend_scheme = first | always | never), as transformers'
-    // `_get_prepend_scheme(add_prefix_space, legacy)` picks it.
-    const bool scheme_allows = options_.add_prefix_space && (options_.legacy || seg.at_start);
-    std::string piece;
-    const bool has_prefix = seg.text.front() == ' ' || seg.text.rfind("\xE2\x96\x81", 0) == 0;  // " " or "▁"
-    if (scheme_allows && !has_prefix) piece.push_back(' ');
-    piece.append(seg.text);
-    piece_ids.clear();
-    sp_->Encode(piece, &piece_ids);
-    ids.insert(ids.end(), piece_ids.begin(), piece_ids.end());
-  }
-  if (add_special && special_.add_eos && !special_.eos_ids.empty()) ids.push_back(special_.eos_ids.front());
-  return ids;
+  sp_->Encode(piece, &piece_ids);
+  out.insert(out.end(), piece_ids.begin(), piece_ids.end());
 }
 
-std::vector<std::string> SentencePieceTokenizer::tokens_of(const std::vector<int64_t>& ids,
-                                                           bool skip_special) const {
-  return added_.pieces_of(ids, skip_special, sp_->GetPieceSize(),
-                          [this](int64_t id) { return sp_->IdToPiece(static_cast<int>(id)); });
-}
+int64_t SentencePieceTokenizer::model_size() const { return sp_->GetPieceSize(); }
 
-std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
-  return decoder_->decode(tokens_of(ids, skip_special));
-}
-
-std::string SentencePieceTokenizer::decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const {
-  return decoder_->decode_bytes(tokens_of(ids, skip_special));
-}
-
-int64_t SentencePieceTokenizer::vocab_size() const { return added_.vocab_size_with(sp_->GetPieceSize()); }
-
-std::optional<int64_t> SentencePieceTokenizer::token_to_id(std::string_view token) const {
-  if (const AddedToken* t = added_.find_content(token)) return t->id;
-  const int id = sp_->PieceToId(std::string(token));
+std::optional<int64_t> SentencePieceTokenizer::model_piece_id(std::string_view piece) const {
+  const int id = sp_->PieceToId(std::string(piece));
   // PieceToId answers the unk id for unknown pieces.
-  if (sp_->IsUnknown(id) && sp_->IdToPiece(id) != token) return std::nullopt;
+  if (sp_->IsUnknown(id) && sp_->IdToPiece(id) != piece) return std::nullopt;
   return id;
 }
 
-std::string SentencePieceTokenizer::id_to_token(int64_t id) const {
-  if (const AddedToken* t = added_.find_id(id)) return t->content;
+std::string SentencePieceTokenizer::model_piece(int64_t id) const {
   return id >= 0 && id < sp_->GetPieceSize() ? sp_->IdToPiece(static_cast<int>(id)) : std::string();
-}
-
-bool SentencePieceTokenizer::is_special(int64_t id) const {
-  const AddedToken* t = added_.find_id(id);
-  return t != nullptr && t->special;
 }
 
 }  // namespace lorag::text

@@ -7,9 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "model/text/added_vocabulary.h"
-#include "model/text/decoder.h"
-#include "model/text/tokenizer.h"
+#include "model/text/vocab_tokenizer.h"
 
 namespace sentencepiece {
 class SentencePieceProcessor;
@@ -32,7 +30,7 @@ struct SentencePieceOptions {
 // a space. Plain pieces are encoded by sentencepiece itself. Decoding follows
 // the Replace/ByteFallback/Fuse/Strip decoder transformers uses.
 // Immutable once loaded; sentencepiece encoding is thread-safe.
-class SentencePieceTokenizer final : public Tokenizer {
+class SentencePieceTokenizer final : public VocabTokenizer {
  public:
   // Throws IoError when `model_file` cannot be read, FormatError when it is not
   // a sentencepiece model.
@@ -43,34 +41,18 @@ class SentencePieceTokenizer final : public Tokenizer {
   // Registers a token from tokenizer_config.json `added_tokens_decoder`. Call
   // before sharing the instance.
   void add_token(AddedToken token) { added_.add(std::move(token)); }
-  void set_special_tokens(SpecialTokens tokens) { special_ = std::move(tokens); }
-
-  std::vector<int64_t> encode(std::string_view text, bool add_special) const override {
-    return encode_with(text, add_special, true);
-  }
-  std::vector<int64_t> encode_literal(std::string_view text, bool add_special) const override {
-    return encode_with(text, add_special, false);
-  }
-  std::string decode(const std::vector<int64_t>& ids, bool skip_special) const override;
-  std::string decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const override;
-  int64_t vocab_size() const override;
-  std::optional<int64_t> token_to_id(std::string_view token) const override;
-  std::string id_to_token(int64_t id) const override;
-  bool is_special(int64_t id) const override;
-  const SpecialTokens& special_tokens() const override { return special_; }
   std::string kind() const override { return "sentencepiece"; }
 
  private:
-  std::vector<int64_t> encode_with(std::string_view text, bool add_special, bool parse_special) const;
   SentencePieceTokenizer() = default;
-  std::vector<std::string> tokens_of(const std::vector<int64_t>& ids, bool skip_special) const;
+  int64_t model_size() const override;
+  std::string model_piece(int64_t id) const override;
+  std::optional<int64_t> model_piece_id(std::string_view piece) const override;
+  void encode_segment(const TextSegment& segment, bool parse_special, std::vector<int64_t>& out) const override;
 
   // Loaded with `add_dummy_prefix` forced off: the prefix is added here instead,
   // following the prepend scheme.
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
-  std::unique_ptr<Decoder> decoder_;
-  AddedVocabulary added_;
-  SpecialTokens special_;
   SentencePieceOptions options_;
 };
 

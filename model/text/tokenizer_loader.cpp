@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/core/log.h"
 #include "model/text/bpe_tokenizer.h"
 #include "model/text/json_field.h"

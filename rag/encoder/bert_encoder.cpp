@@ -6,25 +6,18 @@
 #include <torch/torch.h>
 
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
+#include "model/core/shape_str.h"
 #include "model/tensor_source.h"
 #include "model/text/json_field.h"
 
 namespace lorag::rag {
 namespace {
 namespace fs = std::filesystem;
-
-std::string shape_str(c10::IntArrayRef shape) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
-  out << "]";
-  return out.str();
-}
 
 torch::Tensor activation(const torch::Tensor& x, const std::string& name) {
   if (name == "gelu") return torch::gelu(x);  // erf form, as HF's "gelu"
@@ -126,7 +119,7 @@ void BertConfig::validate(const std::string& file) const {
 
 BertConfig read_bert_config(const fs::path& path) {
   LORAG_CHECK(fs::is_regular_file(path), IoError, path.string(), ": no such file (the encoder's config.json)");
-  const auto json = text::read_json_file(path);
+  const auto json = read_json_file(path);
   const text::JsonPlace place{path.string(), ""};
   const std::string model_type = text::json_string_or(json, "model_type", place, "bert");
   LORAG_CHECK(model_type == "bert", ConfigError, path.string(), ": field 'model_type' is '", model_type,

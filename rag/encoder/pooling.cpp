@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/text/json_field.h"
 
 namespace lorag::rag {
@@ -30,7 +31,7 @@ bool known_mode(const std::string& mode) {
 PoolingConfig read_pooling_config(const std::filesystem::path& path) {
   LORAG_CHECK(std::filesystem::is_regular_file(path), IoError, path.string(),
               ": no such file (modules.json lists a Pooling module here)");
-  const auto json = text::read_json_file(path);
+  const auto json = read_json_file(path);
   const text::JsonPlace place{path.string(), ""};
   PoolingConfig c;
   const char* dim_key = json.contains("embedding_dimension") ? "embedding_dimension" : "word_embedding_dimension";

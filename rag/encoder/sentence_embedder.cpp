@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/core/log.h"
 #include "model/model_loader.h"
 #include "model/text/json_field.h"
@@ -107,7 +108,7 @@ Modules read_modules(const fs::path& dir) {
   modules.transformer_dir = dir;
   const auto path = dir / "modules.json";
   if (!fs::exists(path)) return modules;  // a plain BERT folder: mean pooling, as sentence-transformers falls back to
-  const auto json = text::read_json_file(path);
+  const auto json = read_json_file(path);
   const text::JsonPlace place{path.string(), ""};
   LORAG_CHECK(json.is_array(), FormatError, path.string(), ": expected a list of modules");
   bool has_transformer = false;
@@ -143,7 +144,7 @@ int64_t read_max_seq_length(const fs::path& dir, const BertConfig& config) {
                                   std::pair{"tokenizer_config.json", "model_max_length"}}) {
     const auto path = dir / name;
     if (!fs::exists(path)) continue;
-    const auto json = text::read_json_file(path);
+    const auto json = read_json_file(path);
     // An unset model_max_length is saved as a huge float (1e30); only integers count.
     if (json.contains(key) && json[key].is_number_integer()) {
       length = json[key].get<int64_t>();

@@ -10,6 +10,7 @@
 
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
+#include "model/core/json_limits.h"
 #include "model/text/json_field.h"
 #include "model/text/nfc.h"
 #include "model/text/utf8.h"
@@ -61,7 +62,7 @@ std::string special_token(const nlohmann::json& config, const std::string& key, 
 
 // tokenizer.json's WordPiece vocabulary (folders saved by transformers 5 have no vocab.txt).
 std::vector<std::string> read_tokenizer_json_vocab(const fs::path& path) {
-  const auto json = text::read_json_file(path);
+  const auto json = read_json_file(path);
   const text::JsonPlace place{path.string(), ""};
   const auto& model = text::json_field(json, "model", place, nlohmann::json::value_t::object);
   const std::string type = text::json_string_or(model, "type", place.child("model"), "");
@@ -100,7 +101,7 @@ WordPieceTokenizer WordPieceTokenizer::load(const fs::path& dir) {
   WordPieceConfig config;
   const auto config_path = dir / "tokenizer_config.json";
   if (fs::exists(config_path)) {
-    const auto json = text::read_json_file(config_path);
+    const auto json = read_json_file(config_path);
     const text::JsonPlace place{config_path.string(), ""};
     config.do_lower_case = text::json_bool_or(json, "do_lower_case", place, true);
     // strip_accents: null means "as do_lower_case" (BertNormalizer).

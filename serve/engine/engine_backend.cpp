@@ -142,7 +142,7 @@ std::unique_ptr<JobHandle> EngineBackend::start(const GenerationJob& job, JobCal
       submission = engine_->submit(std::move(request));
     } catch (const Error& e) {  // the same for every choice, so only the first can fail
       --in_engine_;
-      throw BackendError(BackendError::Kind::kInvalid, e.what());
+      throw BackendError(BackendError::Kind::kInvalid, log::user_message(e));
     }
     ids.push_back(submission.id);
     watcher_.watch(std::move(submission.result), [this, shared, i](infer::EngineResult r) {
@@ -204,11 +204,11 @@ void EngineBackend::load_adapter(const std::string& name, const std::string& pat
   try {
     engine_->load_adapter(name, std::filesystem::path(path));
   } catch (const IoError& e) {
-    throw BackendError(BackendError::Kind::kNotFound, e.what(), "lora_path");
+    throw BackendError(BackendError::Kind::kNotFound, log::user_message(e), "lora_path");
   } catch (const BackendError&) {
     throw;
   } catch (const Error& e) {  // a folder that does not fit the model: nothing changed
-    throw BackendError(BackendError::Kind::kInvalid, e.what(), "lora_path");
+    throw BackendError(BackendError::Kind::kInvalid, log::user_message(e), "lora_path");
   }
   adapters_[name] = unix_seconds();
   log::info("adapter ", name, " loaded from ", path);
@@ -224,7 +224,7 @@ void EngineBackend::unload_adapter(const std::string& name) {
   } catch (const BackendError&) {
     throw;
   } catch (const Error& e) {
-    throw BackendError(BackendError::Kind::kInvalid, e.what(), "lora_name");
+    throw BackendError(BackendError::Kind::kInvalid, log::user_message(e), "lora_name");
   }
   adapters_.erase(name);  // running requests on it finish first (the engine drops it after them)
   log::info("adapter ", name, " unloaded");

@@ -165,7 +165,7 @@ class Errors(unittest.TestCase):
             rc, _, err = lorag("info", "--model", tmp)
         self.assertEqual(rc, 1)
         # Checked against the config before anything is allocated (issue 18).
-        self.assertIn("tensor 'model.layers.0.mlp.gate_proj.weight' is [112,64], the config implies [100,64]", err)
+        self.assertIn("tensor 'model.layers.0.mlp.gate_proj.weight' is [112, 64], the config implies [100, 64]", err)
         self.assertIn("intermediate_size", err)
 
     def test_truncated_safetensors_is_a_clear_error(self):

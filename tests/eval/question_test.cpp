@@ -45,9 +45,10 @@ TEST(ReadQuestions, BadLinesNameFileLineAndField) {
   auto p1 = write("{\"question\": \"ok\"}\n{\"answer\": \"x\"}\n");
   EXPECT_NE(error_of([&] { read_questions(p1); }).find("qa.jsonl:2: field 'question' is missing"), std::string::npos);
   auto p2 = write("{\"question\": \"ok\", \"doc_ids\": [1]}\n");
-  EXPECT_NE(error_of([&] { read_questions(p2); }).find("qa.jsonl:1: field 'doc_ids' holds a number"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_questions(p2); }).find("qa.jsonl:1: field 'doc_ids' holds a number"),
+            std::string::npos);
   auto p3 = write("{\"question\": \"ok\"\n");
-  EXPECT_NE(error_of([&] { read_questions(p3); }).find("qa.jsonl:1: not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_questions(p3); }).find("qa.jsonl:1: invalid JSON ("), std::string::npos);
   auto p4 = write("{\"question\": \"a\", \"id\": \"x\"}\n{\"question\": \"b\", \"id\": \"x\"}\n");
   EXPECT_NE(error_of([&] { read_questions(p4); }).find("qa.jsonl:2: duplicate question id 'x'"), std::string::npos);
   auto p5 = write("\n\n");

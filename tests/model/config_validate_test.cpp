@@ -65,7 +65,7 @@ TEST(ConfigValidate, VocabAndHiddenSizeAreCheckedAgainstTheEmbedding) {
   fs::remove_all(dir);
   dir = llama_with("intermediate_size", 1 << 20);
   message = load_error(dir);
-  EXPECT_NE(message.find("tensor 'model.layers.0.mlp.gate_proj.weight' is [112,64], the config implies [1048576,64]"),
+  EXPECT_NE(message.find("tensor 'model.layers.0.mlp.gate_proj.weight' is [112, 64], the config implies [1048576, 64]"),
             std::string::npos)
       << message;
   fs::remove_all(dir);

@@ -95,7 +95,7 @@ TEST(LoadDocuments, RejectsDuplicateIdsNamingBothSources) {
 TEST(LoadDocuments, NamesLineOfBadJsonl) {
   const fs::path dir = lorag::test::temp_dir("docs");
   write(dir / "bad.jsonl", "{\"content\": \"fine\"}\n{\"content\": oops}\n");
-  EXPECT_NE(error_of<FormatError>({dir / "bad.jsonl"}).find((dir / "bad.jsonl").string() + ":2: bad JSON"),
+  EXPECT_NE(error_of<FormatError>({dir / "bad.jsonl"}).find((dir / "bad.jsonl").string() + ":2: invalid JSON ("),
             std::string::npos);
   write(dir / "notext.jsonl", "{\"id\": \"a\", \"body\": \"x\"}\n");
   EXPECT_NE(error_of<FormatError>({dir / "notext.jsonl"}).find(":1: missing \"content\""), std::string::npos);

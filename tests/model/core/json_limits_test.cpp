@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "model/core/error.h"
-#include "model/text/json_field.h"
 #include "tests/test_util.h"
 
 namespace lorag::test {
@@ -49,11 +48,27 @@ TEST(JsonLimits, SyntaxErrorsStillReachTheCaller) {
   EXPECT_THROW(parse_json("{\"a\": }", "x"), nlohmann::json::parse_error);
 }
 
-TEST(JsonLimits, TokenizerJsonReaderIsBounded) {
+TEST(JsonLimits, JsonFileReaderIsBounded) {
   const auto dir = temp_dir("json_limits");
   std::ofstream(dir / "tokenizer.json") << "{\"model\": " << nested(100000) << "}";
-  const auto message = error_of<FormatError>([&] { text::read_json_file(dir / "tokenizer.json"); });
+  const auto message = error_of<FormatError>([&] { read_json_file(dir / "tokenizer.json"); });
   EXPECT_NE(message.find("tokenizer.json: JSON nested deeper than 256 levels"), std::string::npos) << message;
+  std::filesystem::remove_all(dir);
+}
+
+// The one JSON file reader: parses as nlohmann does, and names the file in one
+// wording for syntax errors; unreadable paths are IoErrors.
+TEST(JsonLimits, JsonFileReaderNamesTheFile) {
+  const auto dir = temp_dir("json_limits");
+  const std::string text = R"({"a": [1, 2.5, "x"], "b": {"c": null}})";
+  std::ofstream(dir / "good.json") << text;
+  EXPECT_EQ(read_json_file(dir / "good.json"), nlohmann::json::parse(text));
+  std::ofstream(dir / "bad.json") << "{\"a\": }";
+  const auto message = error_of<FormatError>([&] { read_json_file(dir / "bad.json"); });
+  EXPECT_EQ(message.rfind((dir / "bad.json").string() + ": invalid JSON (", 0), 0u) << message;
+  EXPECT_NE(error_of<IoError>([&] { read_json_file(dir / "none.json"); }).find("none.json: cannot open"),
+            std::string::npos);
+  EXPECT_NE(error_of<IoError>([&] { read_json_file(dir); }).find(": is a folder"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

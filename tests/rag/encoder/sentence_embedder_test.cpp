@@ -141,8 +141,8 @@ void rewrite_weights(const fs::path& dir, const std::string& name, std::vector<i
 TEST(SentenceEmbedder, WrongShapeNamesFileTensorAndShapes) {
   const auto dir = broken_copy("embedder_bad_shape");
   rewrite_weights(dir, "encoder.layer.1.attention.self.key.weight", {32, 16});
-  expect_error<ShapeError>(dir, "model.safetensors: tensor 'encoder.layer.1.attention.self.key.weight' is [32,16], "
-                                "expected [32,32]");
+  expect_error<ShapeError>(dir, "model.safetensors: tensor 'encoder.layer.1.attention.self.key.weight' is [32, 16], "
+                                "expected [32, 32]");
 }
 
 TEST(SentenceEmbedder, MissingTensorIsNamed) {
