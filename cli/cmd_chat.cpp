@@ -71,7 +71,7 @@ int run_chat(const Args& args) {
   engine_config.ctx_size = context;
   auto engine = infer::make_engine(session, engine_config, 1, 0);
   const bool interactive = ::isatty(STDIN_FILENO);
-  std::vector<text::ChatMessage> history;
+  std::vector<model::text::ChatMessage> history;
   if (!model.system.empty()) history.push_back({"system", model.system});
   const size_t base = history.size();
   std::string line;
@@ -111,7 +111,7 @@ int run_chat(const Args& args) {
     engine->run_until_idle();
     auto result = submitted.result.get();
     LORAG_CHECK(result.finish_reason != "error", Error, result.error);
-    if (strip) std::cout << text::strip_thinking(result.text);
+    if (strip) std::cout << model::text::strip_thinking(result.text);
     std::cout << std::endl;
     history.push_back({"assistant", result.text});
     if (interactive) {

@@ -39,7 +39,7 @@ int run_batch(ModelSession& s, const GenerateFlags& flags, const infer::Generate
   std::string out;
   auto write_row = [&](size_t i, const std::string& adapter, const infer::EngineResult& r) {
     nlohmann::json line = {{"id", records[i].id},
-                           {"text", flags.strip_thinking ? text::strip_thinking(r.text) : r.text},
+                           {"text", flags.strip_thinking ? model::text::strip_thinking(r.text) : r.text},
                            {"finish_reason", r.finish_reason},
                            {"prompt_tokens", r.prompt_tokens},
                            {"completion_tokens", r.completion_tokens}};
@@ -117,7 +117,7 @@ int run_generate(const Args& args) {
   engine->run_until_idle();
   auto result = submitted.result.get();
   LORAG_CHECK(result.finish_reason != "error", Error, result.error);
-  if (flags.no_stream) std::cout << (flags.strip_thinking ? text::strip_thinking(result.text) : result.text);
+  if (flags.no_stream) std::cout << (flags.strip_thinking ? model::text::strip_thinking(result.text) : result.text);
   std::cout << std::endl;
   report_speed(session, stats_of(engine->stats(), prompt_tokens, result.completion_tokens));
   return 0;

@@ -94,11 +94,11 @@ std::string flag_message(const ConfigFieldError& e) {
   return "--" + flag + " " + e.detail();
 }
 
-std::optional<text::ChatTemplate> data_template(const model::LoadedModel& m, const std::string& choice) {
+std::optional<model::text::ChatTemplate> data_template(const model::LoadedModel& m, const std::string& choice) {
   if (choice == "none") return std::nullopt;
-  if (choice != "auto") return text::ChatTemplate::from_name(choice);
+  if (choice != "auto") return model::text::ChatTemplate::from_name(choice);
   if (m.chat_template_source.empty()) return std::nullopt;  // a base model: raw text
-  return text::ChatTemplate::detect(m.chat_template_source);
+  return model::text::ChatTemplate::detect(m.chat_template_source);
 }
 
 // Each CPU training step allocates and frees the same large activations.

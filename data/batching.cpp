@@ -16,7 +16,7 @@ bool Batch::packed() const {
   return std::any_of(sequence_ids.begin(), sequence_ids.end(), [](int64_t s) { return s > 0; });
 }
 
-int64_t pad_id_for(const text::SpecialTokens& special) {
+int64_t pad_id_for(const model::text::SpecialTokens& special) {
   if (special.pad_id >= 0) return special.pad_id;
   if (!special.eos_ids.empty()) return special.eos_ids.front();
   return 0;

@@ -32,7 +32,7 @@ struct Batch {
 
 // The padding id: the tokenizer's pad token, else its first eos id (the usual
 // fallback for Llama-style models), else 0. Padding never counts in the loss.
-int64_t pad_id_for(const text::SpecialTokens& special);
+int64_t pad_id_for(const model::text::SpecialTokens& special);
 
 // examples[begin, end) as one batch. Throws ConfigError when the range is empty.
 Batch collate(const std::vector<Example>& examples, std::size_t begin, std::size_t end, int64_t pad_id);

@@ -21,7 +21,7 @@ struct CutTokens {
 
 // The prefix check first; on a BPE merge across a cut, the segment-by-segment
 // fallback (see ConversationEncoder in the header).
-CutTokens tokenize_at_cuts(const text::Tokenizer& tokenizer, const std::string& full,
+CutTokens tokenize_at_cuts(const model::text::Tokenizer& tokenizer, const std::string& full,
                            const std::vector<std::size_t>& cuts) {
   const std::string_view text(full);
   CutTokens out;
@@ -55,12 +55,12 @@ CutTokens tokenize_at_cuts(const text::Tokenizer& tokenizer, const std::string& 
 
 }  // namespace
 
-ConversationEncoder::ConversationEncoder(const text::Tokenizer& tokenizer,
-                                         const std::optional<text::ChatTemplate>& chat_template,
+ConversationEncoder::ConversationEncoder(const model::text::Tokenizer& tokenizer,
+                                         const std::optional<model::text::ChatTemplate>& chat_template,
                                          bool train_on_prompt)
     : tokenizer_(tokenizer),
-      template_(chat_template ? *chat_template : text::ChatTemplate::from_name("raw")),
-      raw_(template_.kind() == text::ChatTemplateKind::kRaw),
+      template_(chat_template ? *chat_template : model::text::ChatTemplate::from_name("raw")),
+      raw_(template_.kind() == model::text::ChatTemplateKind::kRaw),
       train_on_prompt_(train_on_prompt),
       turn_ends_(template_.stop_strings()) {
   const std::string& eos = tokenizer_.special_tokens().eos_token;
@@ -78,14 +78,14 @@ std::size_t ConversationEncoder::turn_end(const std::string& rendered, std::size
   return best;
 }
 
-std::vector<std::size_t> ConversationEncoder::response_cuts(const std::vector<text::ChatMessage>& messages,
+std::vector<std::size_t> ConversationEncoder::response_cuts(const std::vector<model::text::ChatMessage>& messages,
                                                             const std::string& full) const {
   const auto& special = tokenizer_.special_tokens();
   std::vector<std::size_t> cuts;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     if (messages[i].role != "assistant") continue;
-    const std::vector<text::ChatMessage> before(messages.begin(), messages.begin() + i);
-    const std::vector<text::ChatMessage> through(messages.begin(), messages.begin() + i + 1);
+    const std::vector<model::text::ChatMessage> before(messages.begin(), messages.begin() + i);
+    const std::vector<model::text::ChatMessage> through(messages.begin(), messages.begin() + i + 1);
     const std::string prompt = template_.render(before, /*add_generation_prompt=*/true, special);
     const std::string turn = template_.render(through, /*add_generation_prompt=*/false, special);
     const std::size_t end = turn_end(turn, prompt.size());
@@ -100,7 +100,7 @@ std::vector<std::size_t> ConversationEncoder::response_cuts(const std::vector<te
   return cuts;
 }
 
-LabelledTokens ConversationEncoder::encode(const std::vector<text::ChatMessage>& messages) const {
+LabelledTokens ConversationEncoder::encode(const std::vector<model::text::ChatMessage>& messages) const {
   const auto& special = tokenizer_.special_tokens();
   const std::string full = template_.render(messages, /*add_generation_prompt=*/false, special);
   const CutTokens tokens = tokenize_at_cuts(tokenizer_, full, response_cuts(messages, full));

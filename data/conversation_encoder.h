@@ -50,24 +50,24 @@ struct LabelledTokens {
 // thread-safe.
 class ConversationEncoder {
  public:
-  ConversationEncoder(const text::Tokenizer& tokenizer, const std::optional<text::ChatTemplate>& chat_template,
+  ConversationEncoder(const model::text::Tokenizer& tokenizer, const std::optional<model::text::ChatTemplate>& chat_template,
                       bool train_on_prompt);
 
   // Throws UsageError when the template rejects the roles (e.g. llama2 needs
   // alternating user/assistant), ConfigError when the template's renders of a
   // conversation's prefixes do not extend one another (the span cannot be found).
-  LabelledTokens encode(const std::vector<text::ChatMessage>& messages) const;
+  LabelledTokens encode(const std::vector<model::text::ChatMessage>& messages) const;
 
-  const text::ChatTemplate& chat_template() const { return template_; }
+  const model::text::ChatTemplate& chat_template() const { return template_; }
 
  private:
   // Character cuts [s1, e1, s2, e2, ...]: response k spans [s_k, e_k) of `full`.
-  std::vector<std::size_t> response_cuts(const std::vector<text::ChatMessage>& messages,
+  std::vector<std::size_t> response_cuts(const std::vector<model::text::ChatMessage>& messages,
                                          const std::string& full) const;
   std::size_t turn_end(const std::string& rendered, std::size_t from) const;
 
-  const text::Tokenizer& tokenizer_;
-  text::ChatTemplate template_;
+  const model::text::Tokenizer& tokenizer_;
+  model::text::ChatTemplate template_;
   bool raw_ = false;
   bool train_on_prompt_ = false;
   std::vector<std::string> turn_ends_;

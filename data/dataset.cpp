@@ -115,8 +115,8 @@ void DataConfig::validate() const {
                     " and eval_path is '", eval_path.string(), "', expected only one of them");
 }
 
-TokenizedDataset build_dataset(const std::filesystem::path& path, const text::Tokenizer& tokenizer,
-                               const std::optional<text::ChatTemplate>& chat_template, const DataConfig& config) {
+TokenizedDataset build_dataset(const std::filesystem::path& path, const model::text::Tokenizer& tokenizer,
+                               const std::optional<model::text::ChatTemplate>& chat_template, const DataConfig& config) {
   config.validate();
   const ConversationEncoder encoder(tokenizer, chat_template, config.train_on_prompt);
   std::string tokenizer_fp = config.tokenizer_fingerprint;

@@ -69,7 +69,7 @@ struct TokenizedDataset {
 // do not alternate for llama2, is a FormatError naming its line). Not to be called
 // from several threads at once while `cache_dir` is set: the system HDF5 is built
 // without thread safety.
-TokenizedDataset build_dataset(const std::filesystem::path& path, const text::Tokenizer& tokenizer,
-                               const std::optional<text::ChatTemplate>& chat_template, const DataConfig& config);
+TokenizedDataset build_dataset(const std::filesystem::path& path, const model::text::Tokenizer& tokenizer,
+                               const std::optional<model::text::ChatTemplate>& chat_template, const DataConfig& config);
 
 }  // namespace lorag::data

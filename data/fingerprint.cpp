@@ -21,7 +21,7 @@ std::string file_sha256(const std::filesystem::path& path) {
   return hash.hex_digest();
 }
 
-std::string tokenizer_fingerprint(const text::Tokenizer& tokenizer) {
+std::string tokenizer_fingerprint(const model::text::Tokenizer& tokenizer) {
   Sha256 hash;
   const auto& sp = tokenizer.special_tokens();
   hash.field(tokenizer.kind()).field(std::to_string(tokenizer.vocab_size()));

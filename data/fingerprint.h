@@ -17,6 +17,6 @@ std::string file_sha256(const std::filesystem::path& path);
 // string and special flag, and the ids of a few probe texts (which catch merge
 // and normalizer changes the vocabulary alone does not show). Costs one pass over
 // the vocabulary (milliseconds for 128k tokens).
-std::string tokenizer_fingerprint(const text::Tokenizer& tokenizer);
+std::string tokenizer_fingerprint(const model::text::Tokenizer& tokenizer);
 
 }  // namespace lorag::data

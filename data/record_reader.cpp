@@ -29,9 +29,9 @@ std::optional<DatasetFormat> detect(const json& j) {
   return std::nullopt;
 }
 
-std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& where) {
+std::vector<model::text::ChatMessage> parse_messages(const json& j, const std::string& where) {
   LORAG_CHECK(j.is_array() && !j.empty(), FormatError, where, ": 'messages' must be a non-empty list");
-  std::vector<text::ChatMessage> out;
+  std::vector<model::text::ChatMessage> out;
   bool has_assistant = false;
   for (std::size_t i = 0; i < j.size(); ++i) {
     const json& m = j[i];

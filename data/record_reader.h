@@ -30,7 +30,7 @@ DatasetFormat parse_format(const std::string& name);
 // becomes user/assistant. Every format may carry an optional "system" string,
 // which becomes a leading system message.
 struct Record {
-  std::vector<text::ChatMessage> messages;
+  std::vector<model::text::ChatMessage> messages;
   std::size_t line = 0;  // 1-based line in the file, e.g. 17
 };
 

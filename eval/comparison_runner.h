@@ -29,7 +29,7 @@ inline constexpr const char* kSystemHybrid = "hybrid";
 // The model under comparison. Borrowed: the caller keeps every piece alive.
 struct CompareModel {
   model::CausalLM net{nullptr};
-  std::shared_ptr<const text::Tokenizer> tokenizer;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer;
   const infer::PromptFormatter* formatter = nullptr;
   infer::Generator* generator = nullptr;
   // Loaded adapters (their default is the fine-tuned system); null = no adapter.

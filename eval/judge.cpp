@@ -86,7 +86,7 @@ std::string judge_rubric() {
          "1 = wrong, irrelevant, or declines to answer although the reference gives an answer.";
 }
 
-std::vector<text::ChatMessage> judge_messages(std::string_view question, std::string_view reference,
+std::vector<model::text::ChatMessage> judge_messages(std::string_view question, std::string_view reference,
                                               std::string_view answer) {
   std::string system =
       "You grade answers to questions against a reference answer. Judge only whether the answer "

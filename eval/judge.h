@@ -25,7 +25,7 @@ std::string judge_rubric();
 // the question, the reference answer and the answer to grade, for
 // PromptFormatter::encode_chat. The judge is asked to reply exactly
 // "Score: <1-5>\nReason: <one sentence>".
-std::vector<text::ChatMessage> judge_messages(std::string_view question, std::string_view reference,
+std::vector<model::text::ChatMessage> judge_messages(std::string_view question, std::string_view reference,
                                               std::string_view answer);
 
 // Reads a grade from the judge's reply. Accepts, in this order: a JSON object

@@ -59,7 +59,7 @@ EngineStats& EngineStats::operator+=(const EngineStats& o) {
   return *this;
 }
 
-Engine::Engine(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer, const EngineConfig& config,
+Engine::Engine(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer, const EngineConfig& config,
                adapters::InferenceAdapters* adapters)
     : net_(std::move(net)), tokenizer_(std::move(tokenizer)), config_(config), adapters_(adapters) {
   config_.validate();

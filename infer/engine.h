@@ -62,7 +62,7 @@ class Engine {
   // (embedding LoRA, modules_to_save) waits for a batch of its own. Allocates the KV cache of
   // `parallel` x (`ctx_size` + 1) tokens once (zeroed; the extra token is
   // scratch for idle rows). Throws ConfigError for a bad config.
-  Engine(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer, const EngineConfig& config,
+  Engine(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer, const EngineConfig& config,
          adapters::InferenceAdapters* adapters = nullptr);
   ~Engine();  // stops the scheduler thread; requests still queued end "cancelled"
   Engine(const Engine&) = delete;
@@ -128,7 +128,7 @@ class Engine {
   void collect_unloaded();
 
   model::CausalLM net_;
-  std::shared_ptr<const text::Tokenizer> tokenizer_;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer_;
   EngineConfig config_;
   adapters::InferenceAdapters* adapters_;
   std::unique_ptr<adapters::InferenceAdapters> owned_adapters_;  // made by load_adapter() when none was given

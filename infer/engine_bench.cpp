@@ -62,7 +62,7 @@ EngineBenchRow run_case(Engine& engine, const std::string& name, const std::vect
 
 }  // namespace
 
-std::vector<EngineBenchRow> run_engine_bench(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer,
+std::vector<EngineBenchRow> run_engine_bench(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer,
                                              adapters::InferenceAdapters* adapters, const EngineBenchConfig& c) {
   const int64_t vocab = net->config().vocab_size;
   auto g = at::make_generator<at::CPUGeneratorImpl>(c.seed);

@@ -34,7 +34,7 @@ struct EngineBenchRow {
 
 // Runs every case on the session's model (`adapters` may be null when
 // config.adapters is empty). Throws what Engine throws.
-std::vector<EngineBenchRow> run_engine_bench(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer,
+std::vector<EngineBenchRow> run_engine_bench(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer,
                                              adapters::InferenceAdapters* adapters, const EngineBenchConfig& config);
 
 }  // namespace lorag::infer

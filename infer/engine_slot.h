@@ -31,7 +31,7 @@ struct PendingRequest {
 
 // A request that holds a slot: its decoding state and its result so far.
 struct ActiveRequest {
-  ActiveRequest(PendingRequest pending, const text::Tokenizer& tokenizer, int64_t vocab)
+  ActiveRequest(PendingRequest pending, const model::text::Tokenizer& tokenizer, int64_t vocab)
       : id(pending.id),
         request(std::move(pending.request)),
         promise(std::move(pending.promise)),
@@ -48,7 +48,7 @@ struct ActiveRequest {
   std::promise<EngineResult> promise;
   EngineClock::time_point submitted;
   RowSampler sampler;
-  text::Utf8StreamDecoder decoder;
+  model::text::Utf8StreamDecoder decoder;
   StopStringFilter stops;
   EngineResult result;
 };

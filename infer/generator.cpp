@@ -11,7 +11,7 @@
 
 namespace lorag::infer {
 
-Generator::Generator(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer)
+Generator::Generator(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer)
     : net_(std::move(net)), tokenizer_(std::move(tokenizer)) {}
 
 std::vector<GenerationResult> Generator::generate(const std::vector<std::vector<int64_t>>& prompts,

@@ -37,7 +37,7 @@ using TextCallback = std::function<void(size_t row, const std::string& text)>;
 class Generator {
  public:
   // Shares the model and tokenizer; not thread-safe (one generate() at a time).
-  Generator(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer);
+  Generator(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer);
 
   // Generates for every prompt (token ids, e.g. from Tokenizer::encode). Output
   // row i belongs to prompt i. Greedy decoding is deterministic; sampling with
@@ -50,7 +50,7 @@ class Generator {
 
  private:
   model::CausalLM net_;
-  std::shared_ptr<const text::Tokenizer> tokenizer_;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer_;
   GenerationStats stats_;
 };
 

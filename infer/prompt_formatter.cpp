@@ -5,24 +5,24 @@
 
 namespace lorag::infer {
 
-PromptFormatter::PromptFormatter(std::shared_ptr<const text::Tokenizer> tokenizer, const std::string& template_source,
+PromptFormatter::PromptFormatter(std::shared_ptr<const model::text::Tokenizer> tokenizer, const std::string& template_source,
                                  const std::string& choice)
     : tokenizer_(std::move(tokenizer)) {
   if (choice == "none") return;
   if (choice != "auto") {
-    template_ = text::ChatTemplate::from_name(choice);
+    template_ = model::text::ChatTemplate::from_name(choice);
     return;
   }
   if (template_source.empty()) return;  // a base model: raw text
   try {
-    template_ = text::ChatTemplate::detect(template_source);
+    template_ = model::text::ChatTemplate::detect(template_source);
   } catch (const ConfigError& e) {
     throw ConfigError(std::string(e.what()) +
                       " (hint: pass --chat-template NAME to choose one, or --chat-template none for raw text)");
   }
 }
 
-std::vector<int64_t> PromptFormatter::encode_chat(const std::vector<text::ChatMessage>& messages) const {
+std::vector<int64_t> PromptFormatter::encode_chat(const std::vector<model::text::ChatMessage>& messages) const {
   if (!template_) {
     std::string joined;
     for (const auto& m : messages) joined += (joined.empty() ? "" : "\n") + m.content;
@@ -36,7 +36,7 @@ std::vector<int64_t> PromptFormatter::encode_chat(const std::vector<text::ChatMe
 
 std::vector<int64_t> PromptFormatter::encode_prompt(const std::string& user, const std::string& system) const {
   if (!template_) return tokenizer_->encode(system.empty() ? user : system + "\n" + user, true);
-  std::vector<text::ChatMessage> messages;
+  std::vector<model::text::ChatMessage> messages;
   if (!system.empty()) messages.push_back({"system", system});
   messages.push_back({"user", user});
   return encode_chat(messages);

@@ -16,15 +16,15 @@ namespace lorag::infer {
 class PromptFormatter {
  public:
   // `choice`: "auto" (the template in `template_source`, raw text when empty),
-  // "none" (raw text), or a template name (text::ChatTemplate::from_name).
+  // "none" (raw text), or a template name (model::text::ChatTemplate::from_name).
   // Throws ConfigError for an unknown name, or for "auto" with a template that is
   // not recognised (the message says to pass --chat-template).
-  PromptFormatter(std::shared_ptr<const text::Tokenizer> tokenizer, const std::string& template_source,
+  PromptFormatter(std::shared_ptr<const model::text::Tokenizer> tokenizer, const std::string& template_source,
                   const std::string& choice);
 
   // The conversation, rendered with the generation prompt appended, as ids.
   // Raw mode joins the contents with newlines and adds bos as the tokenizer says.
-  std::vector<int64_t> encode_chat(const std::vector<text::ChatMessage>& messages) const;
+  std::vector<int64_t> encode_chat(const std::vector<model::text::ChatMessage>& messages) const;
   // One user turn (with `system` when non-empty) as ids.
   std::vector<int64_t> encode_prompt(const std::string& user, const std::string& system) const;
 
@@ -35,8 +35,8 @@ class PromptFormatter {
   std::string template_name() const { return template_ ? template_->name() : "none"; }
 
  private:
-  std::shared_ptr<const text::Tokenizer> tokenizer_;
-  std::optional<text::ChatTemplate> template_;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer_;
+  std::optional<model::text::ChatTemplate> template_;
 };
 
 }  // namespace lorag::infer

@@ -10,9 +10,9 @@ namespace lorag::infer {
 namespace {
 using nlohmann::json;
 
-std::vector<text::ChatMessage> parse_messages(const json& j, const std::string& where) {
+std::vector<model::text::ChatMessage> parse_messages(const json& j, const std::string& where) {
   LORAG_CHECK(j.is_array() && !j.empty(), FormatError, where, ": 'messages' must be a non-empty list");
-  std::vector<text::ChatMessage> out;
+  std::vector<model::text::ChatMessage> out;
   for (const auto& m : j) {
     LORAG_CHECK(m.is_object() && m.contains("role") && m["role"].is_string() && m.contains("content") &&
                     m["content"].is_string(),

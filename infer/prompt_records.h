@@ -15,7 +15,7 @@ namespace lorag::infer {
 
 struct PromptRecord {
   nlohmann::json id;                        // copied to the output line; null when absent
-  std::vector<text::ChatMessage> messages;  // a "prompt" becomes one user message
+  std::vector<model::text::ChatMessage> messages;  // a "prompt" becomes one user message
   std::string adapter;                      // "adapter" field, e.g. "math"; "" when absent (the default)
   size_t line = 0;                          // 1-based line in the input file
 };

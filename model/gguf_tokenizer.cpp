@@ -26,11 +26,11 @@ constexpr int kTokenUserDefined = 4;  // LLAMA_TOKEN_TYPE_USER_DEFINED
 // The pre-tokenizer llama.cpp runs for `tokenizer.ggml.pre` (model/text/llama_cpp_pre.h).
 // llama.cpp falls back to "default" with a warning for a name it does not know;
 // lorag refuses it, since the ids would silently differ from the model's training.
-text::LlamaCppPre gpt2_pre_tokenizer(const std::string& pre, const std::string& file) {
-  auto found = text::llama_cpp_pre_tokenizer(pre);
+model::text::LlamaCppPre gpt2_pre_tokenizer(const std::string& pre, const std::string& file) {
+  auto found = model::text::llama_cpp_pre_tokenizer(pre);
   if (!found) {
     std::string names;
-    for (const auto& n : text::llama_cpp_pre_names()) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& n : model::text::llama_cpp_pre_names()) names += (names.empty() ? "" : ", ") + n;
     LORAG_FAIL(FormatError, file, ": tokenizer.ggml.pre '", pre,
                "' is not a pre-tokenizer lorag knows (llama.cpp's names: ", names, ")");
   }
@@ -41,8 +41,8 @@ text::LlamaCppPre gpt2_pre_tokenizer(const std::string& pre, const std::string& 
 // transformers re-spells tokens stored raw (true for the token iff it round trips).
 bool in_byte_alphabet(const std::string& token) {
   std::string bytes;
-  text::byte_level::decode_token(token, bytes);
-  return text::byte_level::encode(bytes) == token;
+  model::text::byte_level::decode_token(token, bytes);
+  return model::text::byte_level::encode(bytes) == token;
 }
 
 // "a b" -> ["a", "b"], splitting at the first space after the first byte as llama.cpp does.
@@ -63,7 +63,7 @@ std::vector<std::size_t> char_boundaries(const std::string& s) {
   std::size_t pos = 0;
   while (pos < s.size()) {
     out.push_back(pos);
-    text::utf8::next(s, pos);
+    model::text::utf8::next(s, pos);
   }
   out.push_back(s.size());
   return out;
@@ -139,7 +139,7 @@ json gguf_tokenizer_json(const GgufFile& file) {
   json vocab = json::object();
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
-    vocab[byte_level && !in_byte_alphabet(t) ? text::byte_level::encode(t) : t] = i;
+    vocab[byte_level && !in_byte_alphabet(t) ? model::text::byte_level::encode(t) : t] = i;
   }
   json model = {{"type", "BPE"}, {"vocab", std::move(vocab)}, {"fuse_unk", !byte_level},
                 {"byte_fallback", !byte_level}, {"ignore_merges", false}};
@@ -153,7 +153,7 @@ json gguf_tokenizer_json(const GgufFile& file) {
   if (byte_level) {
     // A file without the key predates it; llama.cpp reads those as "default".
     const auto pre = gpt2_pre_tokenizer(m.get_string_or("tokenizer.ggml.pre", "default"), file.name());
-    spec["pre_tokenizer"] = text::llama_cpp_pre_tokenizer_json(pre);
+    spec["pre_tokenizer"] = model::text::llama_cpp_pre_tokenizer_json(pre);
     model["ignore_merges"] = pre.ignore_merges;
     spec["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
   } else {
@@ -181,10 +181,10 @@ json gguf_tokenizer_json(const GgufFile& file) {
   return spec;
 }
 
-text::SpecialTokens gguf_special_tokens(const GgufFile& file, const text::Tokenizer& tok) {
+model::text::SpecialTokens gguf_special_tokens(const GgufFile& file, const model::text::Tokenizer& tok) {
   const GgufMetadata& m = file.metadata();
   const std::string kind = m.get_string("tokenizer.ggml.model");
-  text::SpecialTokens s;
+  model::text::SpecialTokens s;
   auto text_of = [&](int64_t id) { return id >= 0 && id < tok.vocab_size() ? tok.id_to_token(id) : std::string(); };
   s.bos_id = token_id_or(m, "tokenizer.ggml.bos_token_id");
   s.bos_token = text_of(s.bos_id);
@@ -199,8 +199,8 @@ text::SpecialTokens gguf_special_tokens(const GgufFile& file, const text::Tokeni
   return s;
 }
 
-std::unique_ptr<text::Tokenizer> load_gguf_tokenizer(const GgufFile& file) {
-  auto tok = std::make_unique<text::BpeTokenizer>(gguf_tokenizer_json(file), file.name() + " (tokenizer.*)");
+std::unique_ptr<model::text::Tokenizer> load_gguf_tokenizer(const GgufFile& file) {
+  auto tok = std::make_unique<model::text::BpeTokenizer>(gguf_tokenizer_json(file), file.name() + " (tokenizer.*)");
   tok->set_special_tokens(gguf_special_tokens(file, *tok));
   return tok;
 }

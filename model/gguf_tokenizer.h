@@ -30,10 +30,10 @@ nlohmann::json gguf_tokenizer_json(const formats::GgufFile& file);
 // The special tokens: bos/eos/pad from `tokenizer.ggml.*_token_id` (eot and eom
 // ids end generation too), add_bos/add_eos from `tokenizer.ggml.add_*_token`
 // (default: true for "llama", false for "gpt2", as llama.cpp).
-text::SpecialTokens gguf_special_tokens(const formats::GgufFile& file, const text::Tokenizer& tokenizer);
+model::text::SpecialTokens gguf_special_tokens(const formats::GgufFile& file, const model::text::Tokenizer& tokenizer);
 
 // gguf_tokenizer_json as a ready BpeTokenizer with gguf_special_tokens set. Throws as above.
-std::unique_ptr<text::Tokenizer> load_gguf_tokenizer(const formats::GgufFile& file);
+std::unique_ptr<model::text::Tokenizer> load_gguf_tokenizer(const formats::GgufFile& file);
 
 // `tokenizer.chat_template`, empty when absent.
 std::string gguf_chat_template(const formats::GgufFile& file);

@@ -138,12 +138,12 @@ LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
 }
 }  // namespace
 
-std::unique_ptr<text::Tokenizer> load_tokenizer_only(const fs::path& path) {
+std::unique_ptr<model::text::Tokenizer> load_tokenizer_only(const fs::path& path) {
   LORAG_CHECK(fs::exists(path), IoError, path.string(), ": not found");
   if (is_gguf_file(path)) return load_gguf_tokenizer(formats::GgufFile::open(path));
   LORAG_CHECK(fs::is_directory(path), UsageError, path.string(),
               ": expected a .gguf file or a folder with tokenizer.json or tokenizer.model");
-  return text::load_tokenizer(path);
+  return model::text::load_tokenizer(path);
 }
 
 LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
@@ -168,7 +168,7 @@ LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
   out.net = CausalLM(out.config, torch::TensorOptions().dtype(dtype).device(device));
   load_weights(*out.net, *source);
   out.net->eval();
-  out.tokenizer = text::load_tokenizer(path);
+  out.tokenizer = model::text::load_tokenizer(path);
   out.chat_template_source = read_chat_template_source(path);
   out.load_seconds = timer.seconds();
   log::debug("loaded ", path.string(), " in ", out.load_seconds, " s");

@@ -30,7 +30,7 @@ struct LoadOptions {
 struct LoadedModel {
   ModelConfig config;
   CausalLM net{nullptr};
-  std::shared_ptr<const text::Tokenizer> tokenizer;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer;
   std::string chat_template_source;  // tokenizer_config.json "chat_template" (GGUF: tokenizer.chat_template), empty when none
   std::filesystem::path path;        // the folder or .gguf file loaded
   double load_seconds = 0;           // wall time of load_model
@@ -60,7 +60,7 @@ LoadedModel load_model(const std::filesystem::path& path, const LoadOptions& opt
 // tokenizer.json or tokenizer.model (config.json and weights may be absent).
 // Throws IoError when `path` does not exist, FormatError naming the file and key
 // or field when the tokenizer is malformed or of an unsupported kind.
-std::unique_ptr<text::Tokenizer> load_tokenizer_only(const std::filesystem::path& path);
+std::unique_ptr<model::text::Tokenizer> load_tokenizer_only(const std::filesystem::path& path);
 
 // Reads the chat template string from `dir`/tokenizer_config.json (or
 // chat_template.jinja); empty when there is none.

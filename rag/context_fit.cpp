@@ -17,18 +17,18 @@ void ContextFitConfig::validate() const {
 namespace {
 
 // `hit` with its text cut to its first `tokens` tokens, ending on a whole UTF-8 character.
-Hit cut_hit(const Hit& hit, const std::vector<int64_t>& ids, int64_t tokens, const text::Tokenizer& tokenizer) {
+Hit cut_hit(const Hit& hit, const std::vector<int64_t>& ids, int64_t tokens, const model::text::Tokenizer& tokenizer) {
   Hit out = hit;
   std::string text = tokenizer.decode_bytes({ids.begin(), ids.begin() + tokens}, /*skip_special=*/true);
-  text.resize(text.size() - text::utf8::incomplete_tail(text));
-  out.chunk.text = text::utf8::repair(text);
+  text.resize(text.size() - model::text::utf8::incomplete_tail(text));
+  out.chunk.text = model::text::utf8::repair(text);
   return out;
 }
 
 // Cuts ranked[kept] to the most tokens that still fit after the first `kept`
 // passages; false when fewer than min_cut_tokens fit.
 bool try_cut(const std::vector<Hit>& ranked, const PromptTokenCounter& count, const ContextFitConfig& config,
-             const text::Tokenizer& tokenizer, FittedContext& fit) {
+             const model::text::Tokenizer& tokenizer, FittedContext& fit) {
   const Hit& next = ranked[fit.passages.size()];
   const auto ids = tokenizer.encode(next.chunk.text, /*add_special=*/false);
   auto trial = fit.passages;
@@ -56,7 +56,7 @@ bool try_cut(const std::vector<Hit>& ranked, const PromptTokenCounter& count, co
 }  // namespace
 
 FittedContext fit_context(const std::vector<Hit>& ranked, const PromptTokenCounter& count,
-                          const ContextFitConfig& config, const text::Tokenizer* tokenizer) {
+                          const ContextFitConfig& config, const model::text::Tokenizer* tokenizer) {
   config.validate();
   LORAG_CHECK(!config.cut_passage || tokenizer, UsageError, "cut_passage needs the model's tokenizer");
   const int64_t budget = config.prompt_budget();

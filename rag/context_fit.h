@@ -47,6 +47,6 @@ struct FittedContext {
 // Throws UsageError when even the prompt without passages does not fit, giving
 // the token counts and the context length.
 FittedContext fit_context(const std::vector<Hit>& ranked, const PromptTokenCounter& count,
-                          const ContextFitConfig& config, const text::Tokenizer* tokenizer = nullptr);
+                          const ContextFitConfig& config, const model::text::Tokenizer* tokenizer = nullptr);
 
 }  // namespace lorag::rag

@@ -167,7 +167,7 @@ void check_utf8(const std::string& bytes, const std::string& what) {
       ++pos;
       continue;
     }
-    const std::size_t len = text::utf8::valid_length(bytes, pos);
+    const std::size_t len = model::text::utf8::valid_length(bytes, pos);
     LORAG_CHECK(len > 0, FormatError, what, ": invalid UTF-8 at byte ", pos, " (0x", std::hex,
                 static_cast<int>(static_cast<unsigned char>(bytes[pos])), std::dec, "); convert the file to UTF-8");
     pos += len;

@@ -46,7 +46,7 @@ std::string grounded_user_message(const std::string& question, const std::vector
   return out + "Question: " + trim(question);
 }
 
-std::vector<text::ChatMessage> grounded_messages(const std::string& question, const std::vector<Hit>& hits,
+std::vector<model::text::ChatMessage> grounded_messages(const std::string& question, const std::vector<Hit>& hits,
                                                  const GroundedPromptConfig& config) {
   return {{"system", config.system_or_default()}, {"user", grounded_user_message(question, hits, config)}};
 }

@@ -38,7 +38,7 @@ std::string grounded_user_message(const std::string& question, const std::vector
                                   const GroundedPromptConfig& config);
 
 // {system: instructions, user: grounded_user_message} for a chat template.
-std::vector<text::ChatMessage> grounded_messages(const std::string& question, const std::vector<Hit>& hits,
+std::vector<model::text::ChatMessage> grounded_messages(const std::string& question, const std::vector<Hit>& hits,
                                                  const GroundedPromptConfig& config);
 
 // For models without a chat template: the instructions, a blank line, the user

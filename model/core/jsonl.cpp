@@ -19,7 +19,7 @@ bool is_blank(const std::string& line) { return line.find_first_not_of(" \t\r") 
 // Column (1-based) of the first byte outside a well-formed UTF-8 sequence, or 0.
 std::size_t bad_utf8_column(const std::string& line) {
   for (std::size_t pos = 0; pos < line.size();) {
-    const std::size_t n = text::utf8::valid_length(line, pos);
+    const std::size_t n = model::text::utf8::valid_length(line, pos);
     if (n == 0) return pos + 1;
     pos += n;
   }

@@ -8,7 +8,7 @@
 
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 // `regex_syntax::is_word_character` for ASCII; any non-ASCII byte counts as a
@@ -134,4 +134,4 @@ int64_t AddedVocabulary::vocab_size_with(int64_t model_size) const {
   return n;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // One entry of tokenizer.json `added_tokens` / tokenizer_config.json `added_tokens_decoder`.
 struct AddedToken {
@@ -67,4 +67,4 @@ class AddedVocabulary {
   bool has_normalized_ = false;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

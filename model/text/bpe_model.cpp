@@ -8,7 +8,7 @@
 #include "model/core/error.h"
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 // How far past the vocabulary's size an id may lie (sparse vocabularies leave gaps).
 constexpr int64_t kMaxIdGap = 1 << 16;
@@ -192,4 +192,4 @@ void BpeModel::tokenize(std::string_view word, std::vector<int64_t>& out) const 
   cache_.emplace(key, std::move(ids));
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -14,7 +14,7 @@
 
 #include "model/text/json_field.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Hugging Face `tokenizers`' BPE (models/bpe/model.rs) without dropout.
 // Thread-safe: the word cache is guarded by a mutex.
@@ -58,4 +58,4 @@ class BpeModel {
   mutable std::unordered_map<std::string, std::vector<int64_t>> cache_;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -5,7 +5,7 @@
 #include "model/core/error.h"
 #include "model/core/json_limits.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::filesystem::path& path) {
   return std::make_unique<BpeTokenizer>(read_json_file(path), path.string());
@@ -88,4 +88,4 @@ void BpeTokenizer::encode_segment(const TextSegment& segment, bool parse_special
   }
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

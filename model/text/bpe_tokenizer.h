@@ -13,7 +13,7 @@
 #include "model/text/pre_tokenizer.h"
 #include "model/text/vocab_tokenizer.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // A `tokenizer.json` whose `model.type` is "BPE". Encoding follows
 // `tokenizers`: split on added tokens, normalize, pre-tokenize, BPE each word
@@ -46,4 +46,4 @@ class BpeTokenizer final : public VocabTokenizer {
   int64_t template_bos_ = -1, template_eos_ = -1;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

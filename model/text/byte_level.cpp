@@ -6,7 +6,7 @@
 
 #include "model/text/utf8.h"
 
-namespace lorag::text::byte_level {
+namespace lorag::model::text::byte_level {
 namespace {
 
 // GPT-2 `bytes_to_unicode`: printable Latin-1 bytes map to themselves, the
@@ -54,4 +54,4 @@ void decode_token(std::string_view token, std::string& out) {
   }
 }
 
-}  // namespace lorag::text::byte_level
+}  // namespace lorag::model::text::byte_level

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace lorag::text::byte_level {
+namespace lorag::model::text::byte_level {
 
 // Each byte of `bytes` as its mapped character (e.g. ' ' -> "Ġ"), UTF-8 encoded.
 std::string encode(std::string_view bytes);
@@ -16,4 +16,4 @@ std::string encode(std::string_view bytes);
 // token's own UTF-8 is appended instead, as `tokenizers` does.
 void decode_token(std::string_view token, std::string& out);
 
-}  // namespace lorag::text::byte_level
+}  // namespace lorag::model::text::byte_level

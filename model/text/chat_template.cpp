@@ -12,7 +12,7 @@
 #include "model/core/log.h"
 #include "model/text/json_field.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 struct KindName {
@@ -170,4 +170,4 @@ std::string strip_thinking(std::string_view text) {
   return out;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

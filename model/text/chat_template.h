@@ -12,7 +12,7 @@
 
 #include "model/text/tokenizer.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 struct ChatMessage {
   std::string role;     // "system", "user" or "assistant"
@@ -83,4 +83,4 @@ class ChatTemplate {
 // drops everything before it. Pure.
 std::string strip_thinking(std::string_view text);
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -6,7 +6,7 @@
 #include "model/text/chat_template.h"
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 using Messages = std::vector<ChatMessage>;
@@ -229,4 +229,4 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
   return out;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

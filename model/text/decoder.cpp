@@ -7,7 +7,7 @@
 #include "model/text/normalizer.h"
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 Decoder::Decoder(const nlohmann::json& spec, const JsonPlace& place) {
   null_ = spec.is_null();
@@ -166,4 +166,4 @@ std::string Decoder::decode_bytes(std::vector<std::string> tokens) const {
   return out;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

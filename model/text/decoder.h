@@ -10,7 +10,7 @@
 #include "model/text/json_field.h"
 #include "model/text/regex.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Supports null (tokens joined with spaces, as `tokenizers`), `ByteLevel`,
 // `Metaspace`, `Replace`, `ByteFallback`, `Fuse`, `Strip` and `Sequence`
@@ -43,4 +43,4 @@ class Decoder {
   bool null_ = false;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

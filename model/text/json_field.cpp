@@ -5,7 +5,7 @@
 
 #include "model/core/error.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 std::string JsonPlace::describe() const {
   return path.empty() ? file : file + ": field '" + path + "'";
@@ -60,4 +60,4 @@ int64_t json_int_or(const nlohmann::json& obj, const std::string& key, const Jso
   return v->get<int64_t>();
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Where a JSON value sits: the file it came from and its dotted path in it.
 struct JsonPlace {
@@ -32,4 +32,4 @@ std::string json_string_or(const nlohmann::json& obj, const std::string& key, co
 bool json_bool_or(const nlohmann::json& obj, const std::string& key, const JsonPlace& place, bool fallback);
 int64_t json_int_or(const nlohmann::json& obj, const std::string& key, const JsonPlace& place, int64_t fallback);
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <map>
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 constexpr const char* kGpt2 = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S))";
@@ -109,4 +109,4 @@ nlohmann::json llama_cpp_pre_tokenizer_json(const LlamaCppPre& pre) {
   return {{"type", "Sequence"}, {"pretokenizers", std::move(steps)}};
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

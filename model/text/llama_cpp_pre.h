@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // What llama.cpp does before BPE for one `tokenizer.ggml.pre` value.
 struct LlamaCppPre {
@@ -33,4 +33,4 @@ std::vector<std::string> llama_cpp_pre_names();
 // (Regex, Isolated) per regex, then ByteLevel without its own regex.
 nlohmann::json llama_cpp_pre_tokenizer_json(const LlamaCppPre& pre);
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

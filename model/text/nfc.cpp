@@ -8,7 +8,7 @@
 
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 struct Decomposition { uint32_t cp, first, second; };  // second == 0: a singleton
@@ -112,4 +112,4 @@ std::string to_nfc(std::string_view text) {
   return result;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

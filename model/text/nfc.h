@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // `text` (valid UTF-8) in NFC: canonical decomposition, canonical ordering,
 // then canonical composition (UAX #15), with the tables of the Unicode version
@@ -20,4 +20,4 @@ std::string to_nfc(std::string_view text);
 // reordering (BERT's accent stripping drops the marks right after).
 void canonical_decompose(uint32_t cp, std::vector<uint32_t>& out);
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -7,7 +7,7 @@
 #include "model/text/nfc.h"
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
@@ -129,4 +129,4 @@ std::string Normalizer::apply(std::string text) const {
   return text;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -11,7 +11,7 @@
 #include "model/text/json_field.h"
 #include "model/text/regex.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Supports null, `Sequence`, `Prepend`, `Replace` (String or Regex pattern),
 // `NFC`, `NFKC` (applied as NFC: compatibility mappings are skipped),
@@ -41,4 +41,4 @@ class Normalizer {
 // Replaces every occurrence of `from` (non-empty) in `text` by `to`.
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to);
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

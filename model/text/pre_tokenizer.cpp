@@ -7,7 +7,7 @@
 #include "model/text/byte_level.h"
 #include "model/text/normalizer.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 // GPT-2's pattern, as `tokenizers`' ByteLevel uses it.
@@ -184,4 +184,4 @@ std::vector<PreToken> PreTokenizer::split(PreToken piece) const {
   return current;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

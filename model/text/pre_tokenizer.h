@@ -11,7 +11,7 @@
 #include "model/text/json_field.h"
 #include "model/text/regex.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // One pre-token. `at_start` is true when it begins at offset 0 of the original
 // input (Metaspace's `prepend_scheme: first` looks at it).
@@ -57,4 +57,4 @@ class PreTokenizer {
   std::vector<Step> steps_;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -7,7 +7,7 @@
 
 #include "model/core/error.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 Regex::Regex(const std::string& pattern, const std::string& where) {
   int error = 0;
@@ -54,4 +54,4 @@ std::vector<std::pair<std::size_t, std::size_t>> Regex::find_all(std::string_vie
   return out;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Compiled once with PCRE2_UTF | PCRE2_UCP (so `\s`, `\p{L}` and `(?i:...)` are
 // Unicode-aware, as Oniguruma is in Hugging Face `tokenizers`), JIT-compiled
@@ -32,4 +32,4 @@ class Regex {
   void* code_ = nullptr;  // pcre2_code_8*
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

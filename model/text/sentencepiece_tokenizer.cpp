@@ -10,7 +10,7 @@
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
@@ -85,4 +85,4 @@ std::string SentencePieceTokenizer::model_piece(int64_t id) const {
   return id >= 0 && id < sp_->GetPieceSize() ? sp_->IdToPiece(static_cast<int>(id)) : std::string();
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

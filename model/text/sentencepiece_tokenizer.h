@@ -13,7 +13,7 @@ namespace sentencepiece {
 class SentencePieceProcessor;
 }
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // How transformers 5 sets the tokenizer up (tokenizer_config.json fields).
 struct SentencePieceOptions {
@@ -56,4 +56,4 @@ class SentencePieceTokenizer final : public VocabTokenizer {
   SentencePieceOptions options_;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

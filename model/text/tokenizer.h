@@ -13,7 +13,7 @@
 
 #include "model/core/error.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Token ids the generator and chat templates need. Ids are -1 when the model has none.
 struct SpecialTokens {
@@ -74,4 +74,4 @@ class Tokenizer {
 // when one is malformed.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir);
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

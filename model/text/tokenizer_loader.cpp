@@ -12,7 +12,7 @@
 #include "model/text/sentencepiece_tokenizer.h"
 #include "model/text/tokenizer.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -154,4 +154,4 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir
   return load_bpe(model_dir, cfg);
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -2,7 +2,7 @@
 // UTF-8 helpers for the tokenizers (model/text).
 #include "model/text/utf8.h"
 
-namespace lorag::text::utf8 {
+namespace lorag::model::text::utf8 {
 
 void append(std::string& out, char32_t cp) {
   if (cp < 0x80) {
@@ -132,4 +132,4 @@ bool is_whitespace(char32_t cp) {
   }
 }
 
-}  // namespace lorag::text::utf8
+}  // namespace lorag::model::text::utf8

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace lorag::text::utf8 {
+namespace lorag::model::text::utf8 {
 
 inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
@@ -35,4 +35,4 @@ std::size_t incomplete_tail(std::string_view s);
 // Unicode White_Space (as Rust's `char::is_whitespace`).
 bool is_whitespace(char32_t cp);
 
-}  // namespace lorag::text::utf8
+}  // namespace lorag::model::text::utf8

@@ -6,7 +6,7 @@
 
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 Utf8StreamDecoder::Utf8StreamDecoder(const Tokenizer& tokenizer, bool skip_special)
     : tokenizer_(tokenizer), skip_special_(skip_special) {}
@@ -62,4 +62,4 @@ void Utf8StreamDecoder::reset() {
   prefix_ = read_ = 0;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -9,7 +9,7 @@
 
 #include "model/text/tokenizer.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Turns generated ids into text as they arrive, so that the concatenation of
 // every `push` and the final `flush` equals `tokenizer.decode(all_ids,
@@ -43,4 +43,4 @@ class Utf8StreamDecoder {
   std::size_t read_ = 0;    // ids before it have been emitted
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -4,7 +4,7 @@
 
 #include "model/text/utf8.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 std::vector<int64_t> VocabTokenizer::encode_with(std::string_view text, bool add_special, bool parse_special) const {
   // `tokenizers` only takes Rust strings; repair bad UTF-8 the way Python would
@@ -58,4 +58,4 @@ bool VocabTokenizer::is_special(int64_t id) const {
   return t != nullptr && t->special;
 }
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -14,7 +14,7 @@
 #include "model/text/decoder.h"
 #include "model/text/tokenizer.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 
 // Encoding splits the text on added tokens (each becomes its id), hands every
 // run between them to the subclass, and adds bos/eos as SpecialTokens says.
@@ -59,4 +59,4 @@ class VocabTokenizer : public Tokenizer {
   std::vector<std::string> pieces_of(const std::vector<int64_t>& ids, bool skip_special) const;
 };
 
-}  // namespace lorag::text
+}  // namespace lorag::model::text

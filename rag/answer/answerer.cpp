@@ -48,7 +48,7 @@ nlohmann::json Answer::to_json() const {
             {"total_s", total_seconds}}}};
 }
 
-Answerer::Answerer(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer,
+Answerer::Answerer(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer,
                    const infer::PromptFormatter& formatter, infer::Generator& generator, const Embedder& embedder,
                    const DocumentStore& store, AnswerConfig config)
     : tokenizer_(std::move(tokenizer)),

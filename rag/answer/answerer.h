@@ -82,7 +82,7 @@ class Answerer {
   // alive and unchanged while the Answerer is used. The context length comes
   // from net->config().context_length(). Not thread-safe (the Generator is not).
   // Throws ConfigError for a bad config.
-  Answerer(model::CausalLM net, std::shared_ptr<const text::Tokenizer> tokenizer, const infer::PromptFormatter& formatter,
+  Answerer(model::CausalLM net, std::shared_ptr<const model::text::Tokenizer> tokenizer, const infer::PromptFormatter& formatter,
            infer::Generator& generator, const Embedder& embedder, const DocumentStore& store, AnswerConfig config);
 
   // Retrieves, fits and generates. `on_text` streams the answer as it is
@@ -109,7 +109,7 @@ class Answerer {
  private:
   std::vector<int64_t> encode(const std::string& question, const std::vector<Hit>& passages) const;
 
-  std::shared_ptr<const text::Tokenizer> tokenizer_;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer_;
   const infer::PromptFormatter& formatter_;
   infer::Generator& generator_;
   const Embedder& embedder_;

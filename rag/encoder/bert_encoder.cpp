@@ -120,25 +120,25 @@ void BertConfig::validate(const std::string& file) const {
 BertConfig read_bert_config(const fs::path& path) {
   LORAG_CHECK(fs::is_regular_file(path), IoError, path.string(), ": no such file (the encoder's config.json)");
   const auto json = read_json_file(path);
-  const text::JsonPlace place{path.string(), ""};
-  const std::string model_type = text::json_string_or(json, "model_type", place, "bert");
+  const model::text::JsonPlace place{path.string(), ""};
+  const std::string model_type = model::text::json_string_or(json, "model_type", place, "bert");
   LORAG_CHECK(model_type == "bert", ConfigError, path.string(), ": field 'model_type' is '", model_type,
               "', expected 'bert' (only BERT-style sentence encoders are implemented)");
-  const std::string positions = text::json_string_or(json, "position_embedding_type", place, "absolute");
+  const std::string positions = model::text::json_string_or(json, "position_embedding_type", place, "absolute");
   LORAG_CHECK(positions == "absolute", ConfigError, path.string(), ": field 'position_embedding_type' is '",
               positions, "', expected 'absolute'");
   // Absent fields take HF BertConfig's defaults.
   BertConfig c;
-  c.vocab_size = text::json_int_or(json, "vocab_size", place, 30522);
-  c.hidden_size = text::json_int_or(json, "hidden_size", place, 768);
-  c.num_hidden_layers = text::json_int_or(json, "num_hidden_layers", place, 12);
-  c.num_attention_heads = text::json_int_or(json, "num_attention_heads", place, 12);
-  c.intermediate_size = text::json_int_or(json, "intermediate_size", place, 3072);
-  c.max_position_embeddings = text::json_int_or(json, "max_position_embeddings", place, 512);
-  c.type_vocab_size = text::json_int_or(json, "type_vocab_size", place, 2);
-  c.hidden_act = text::json_string_or(json, "hidden_act", place, "gelu");
+  c.vocab_size = model::text::json_int_or(json, "vocab_size", place, 30522);
+  c.hidden_size = model::text::json_int_or(json, "hidden_size", place, 768);
+  c.num_hidden_layers = model::text::json_int_or(json, "num_hidden_layers", place, 12);
+  c.num_attention_heads = model::text::json_int_or(json, "num_attention_heads", place, 12);
+  c.intermediate_size = model::text::json_int_or(json, "intermediate_size", place, 3072);
+  c.max_position_embeddings = model::text::json_int_or(json, "max_position_embeddings", place, 512);
+  c.type_vocab_size = model::text::json_int_or(json, "type_vocab_size", place, 2);
+  c.hidden_act = model::text::json_string_or(json, "hidden_act", place, "gelu");
   if (json.contains("layer_norm_eps")) {
-    const auto& eps = text::json_field(json, "layer_norm_eps", place);
+    const auto& eps = model::text::json_field(json, "layer_norm_eps", place);
     LORAG_CHECK(eps.is_number(), FormatError, place.child("layer_norm_eps").describe(), " is not a number");
     c.layer_norm_eps = eps.get<double>();
   }

@@ -32,10 +32,10 @@ PoolingConfig read_pooling_config(const std::filesystem::path& path) {
   LORAG_CHECK(std::filesystem::is_regular_file(path), IoError, path.string(),
               ": no such file (modules.json lists a Pooling module here)");
   const auto json = read_json_file(path);
-  const text::JsonPlace place{path.string(), ""};
+  const model::text::JsonPlace place{path.string(), ""};
   PoolingConfig c;
   const char* dim_key = json.contains("embedding_dimension") ? "embedding_dimension" : "word_embedding_dimension";
-  c.embedding_dimension = text::json_int_or(json, dim_key, place, 0);
+  c.embedding_dimension = model::text::json_int_or(json, dim_key, place, 0);
   LORAG_CHECK(c.embedding_dimension > 0, FormatError, place.child(dim_key).describe(), " is ",
               c.embedding_dimension, ", expected the encoder's hidden size (e.g. 384)");
   c.modes.clear();
@@ -54,7 +54,7 @@ PoolingConfig read_pooling_config(const std::filesystem::path& path) {
     }
   } else {
     for (const auto& [key, name] : kLegacyModes) {
-      if (text::json_bool_or(json, key, place, false)) c.modes.emplace_back(name);
+      if (model::text::json_bool_or(json, key, place, false)) c.modes.emplace_back(name);
     }
   }
   LORAG_CHECK(!c.modes.empty(), ConfigError, path.string(),

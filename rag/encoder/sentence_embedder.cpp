@@ -109,13 +109,13 @@ Modules read_modules(const fs::path& dir) {
   const auto path = dir / "modules.json";
   if (!fs::exists(path)) return modules;  // a plain BERT folder: mean pooling, as sentence-transformers falls back to
   const auto json = read_json_file(path);
-  const text::JsonPlace place{path.string(), ""};
+  const model::text::JsonPlace place{path.string(), ""};
   LORAG_CHECK(json.is_array(), FormatError, path.string(), ": expected a list of modules");
   bool has_transformer = false;
   for (std::size_t i = 0; i < json.size(); ++i) {
     const auto at = place.index(i);
-    const std::string type = text::json_field(json[i], "type", at, nlohmann::json::value_t::string);
-    const std::string sub = text::json_string_or(json[i], "path", at, "");
+    const std::string type = model::text::json_field(json[i], "type", at, nlohmann::json::value_t::string);
+    const std::string sub = model::text::json_string_or(json[i], "path", at, "");
     const std::string kind = type.substr(type.rfind('.') + 1);
     if (kind == "Transformer") {
       modules.transformer_dir = dir / sub;

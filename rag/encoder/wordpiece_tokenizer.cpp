@@ -52,23 +52,23 @@ void lowercase(uint32_t cp, std::vector<uint32_t>& out) {
 }
 
 // A special token in tokenizer_config.json: a string, or an AddedToken object.
-std::string special_token(const nlohmann::json& config, const std::string& key, const text::JsonPlace& place,
+std::string special_token(const nlohmann::json& config, const std::string& key, const model::text::JsonPlace& place,
                           const std::string& fallback) {
   if (!config.contains(key) || config[key].is_null()) return fallback;
   const auto& value = config[key];
-  if (value.is_object()) return text::json_string_or(value, "content", place.child(key), fallback);
-  return text::json_string_or(config, key, place, fallback);
+  if (value.is_object()) return model::text::json_string_or(value, "content", place.child(key), fallback);
+  return model::text::json_string_or(config, key, place, fallback);
 }
 
 // tokenizer.json's WordPiece vocabulary (folders saved by transformers 5 have no vocab.txt).
 std::vector<std::string> read_tokenizer_json_vocab(const fs::path& path) {
   const auto json = read_json_file(path);
-  const text::JsonPlace place{path.string(), ""};
-  const auto& model = text::json_field(json, "model", place, nlohmann::json::value_t::object);
-  const std::string type = text::json_string_or(model, "type", place.child("model"), "");
+  const model::text::JsonPlace place{path.string(), ""};
+  const auto& model = model::text::json_field(json, "model", place, nlohmann::json::value_t::object);
+  const std::string type = model::text::json_string_or(model, "type", place.child("model"), "");
   LORAG_CHECK(type == "WordPiece", FormatError, place.child("model.type").describe(), " is '", type,
               "', expected 'WordPiece' (a BERT tokenizer)");
-  const auto& vocab = text::json_field(model, "vocab", place.child("model"), nlohmann::json::value_t::object);
+  const auto& vocab = model::text::json_field(model, "vocab", place.child("model"), nlohmann::json::value_t::object);
   std::vector<std::string> out(vocab.size());
   for (const auto& [token, id] : vocab.items()) {
     LORAG_CHECK(id.is_number_integer() && id.get<int64_t>() >= 0 && id.get<std::size_t>() < out.size(),
@@ -102,11 +102,11 @@ WordPieceTokenizer WordPieceTokenizer::load(const fs::path& dir) {
   const auto config_path = dir / "tokenizer_config.json";
   if (fs::exists(config_path)) {
     const auto json = read_json_file(config_path);
-    const text::JsonPlace place{config_path.string(), ""};
-    config.do_lower_case = text::json_bool_or(json, "do_lower_case", place, true);
+    const model::text::JsonPlace place{config_path.string(), ""};
+    config.do_lower_case = model::text::json_bool_or(json, "do_lower_case", place, true);
     // strip_accents: null means "as do_lower_case" (BertNormalizer).
-    config.strip_accents = text::json_bool_or(json, "strip_accents", place, config.do_lower_case);
-    config.tokenize_chinese_chars = text::json_bool_or(json, "tokenize_chinese_chars", place, true);
+    config.strip_accents = model::text::json_bool_or(json, "strip_accents", place, config.do_lower_case);
+    config.tokenize_chinese_chars = model::text::json_bool_or(json, "tokenize_chinese_chars", place, true);
     config.unk_token = special_token(json, "unk_token", place, config.unk_token);
     config.cls_token = special_token(json, "cls_token", place, config.cls_token);
     config.sep_token = special_token(json, "sep_token", place, config.sep_token);
@@ -149,7 +149,7 @@ void WordPieceTokenizer::normalize(std::string_view text, std::size_t offset, st
   std::vector<uint32_t> decomposed, lowered;
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t begin = pos;
-    const long decoded = text::utf8::next(text, pos);
+    const long decoded = model::text::utf8::next(text, pos);
     const uint32_t cp = decoded < 0 ? 0xFFFD : static_cast<uint32_t>(decoded);
     const std::size_t b = offset + begin, e = offset + pos;
     uint32_t c = cp;
@@ -164,7 +164,7 @@ void WordPieceTokenizer::normalize(std::string_view text, std::size_t offset, st
     }
     decomposed.clear();
     if (config_.strip_accents) {
-      text::canonical_decompose(c, decomposed);
+      model::text::canonical_decompose(c, decomposed);
     } else {
       decomposed.push_back(c);
     }
@@ -187,7 +187,7 @@ void WordPieceTokenizer::tokenize_plain(std::string_view text, std::size_t offse
   // BertPreTokenizer: split on whitespace (dropped) and punctuation (kept alone).
   std::vector<Char> word;
   for (const Char& ch : chars) {
-    if (text::utf8::is_whitespace(ch.cp)) {
+    if (model::text::utf8::is_whitespace(ch.cp)) {
       word_pieces(word, out);
       word.clear();
     } else if (in_ranges(kPunctuation, ch.cp)) {
@@ -210,7 +210,7 @@ void WordPieceTokenizer::word_pieces(const std::vector<Char>& word, std::vector<
     return;
   }
   std::vector<std::string> utf8(word.size());
-  for (std::size_t i = 0; i < word.size(); ++i) text::utf8::append(utf8[i], word[i].cp);
+  for (std::size_t i = 0; i < word.size(); ++i) model::text::utf8::append(utf8[i], word[i].cp);
   const std::size_t first = out.size();
   // Greedy longest-match-first; one piece without a match makes the whole word [UNK].
   for (std::size_t start = 0; start < word.size();) {

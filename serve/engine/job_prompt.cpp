@@ -4,8 +4,8 @@
 namespace lorag::serve {
 namespace {
 
-std::vector<text::ChatMessage> chat_messages(const std::vector<ChatMessage>& messages) {
-  std::vector<text::ChatMessage> out;
+std::vector<model::text::ChatMessage> chat_messages(const std::vector<ChatMessage>& messages) {
+  std::vector<model::text::ChatMessage> out;
   out.reserve(messages.size());
   for (const ChatMessage& m : messages) out.push_back({m.role, m.content});
   return out;
@@ -43,14 +43,14 @@ std::vector<rag::Hit> hits_of(const std::vector<Source>& sources) {
 }
 
 std::vector<int64_t> encode_job(const GenerationJob& job, const infer::PromptFormatter& formatter,
-                                const text::Tokenizer& tokenizer, const rag::GroundedPromptConfig& grounding) {
+                                const model::text::Tokenizer& tokenizer, const rag::GroundedPromptConfig& grounding) {
   if (job.sources.empty()) {
     if (job.chat) return formatter.encode_chat(chat_messages(job.messages));
     return tokenizer.encode(job.prompt, /*add_special=*/true);
   }
   rag::GroundedPromptConfig config = grounding;
   const size_t question_at = job.chat ? last_user(job.messages) : 0;
-  std::vector<text::ChatMessage> history;  // turns before the question, as the client sent them
+  std::vector<model::text::ChatMessage> history;  // turns before the question, as the client sent them
   for (size_t i = 0; job.chat && i < question_at && i < job.messages.size(); ++i) {
     const ChatMessage& m = job.messages[i];
     if (m.role == "system") {
@@ -65,7 +65,7 @@ std::vector<int64_t> encode_job(const GenerationJob& job, const infer::PromptFor
     // As rag::Answerer for a model without a chat template: one plain text, bos as the tokenizer says.
     return tokenizer.encode(rag::grounded_plain_prompt(question, hits, config), /*add_special=*/true);
   }
-  std::vector<text::ChatMessage> messages = rag::grounded_messages(question, hits, config);
+  std::vector<model::text::ChatMessage> messages = rag::grounded_messages(question, hits, config);
   messages.insert(messages.begin() + 1, history.begin(), history.end());
   return formatter.encode_chat(messages);
 }

@@ -34,6 +34,6 @@ std::vector<rag::Hit> hits_of(const std::vector<Source>& sources);
 //    passages and the question; plain text with "Answer:" for a model without a
 //    chat template. Thread-safe (the formatter and tokenizer are immutable).
 std::vector<int64_t> encode_job(const GenerationJob& job, const infer::PromptFormatter& formatter,
-                                const text::Tokenizer& tokenizer, const rag::GroundedPromptConfig& grounding);
+                                const model::text::Tokenizer& tokenizer, const rag::GroundedPromptConfig& grounding);
 
 }  // namespace lorag::serve

@@ -39,12 +39,12 @@ TEST(MakeBatches, KeepsOrEndsWithTheShortBatch) {
 }
 
 TEST(PadIdFor, FallsBackToEos) {
-  text::SpecialTokens sp;
+  model::text::SpecialTokens sp;
   sp.eos_ids = {2, 7};
   EXPECT_EQ(pad_id_for(sp), 2);
   sp.pad_id = 5;
   EXPECT_EQ(pad_id_for(sp), 5);
-  EXPECT_EQ(pad_id_for(text::SpecialTokens{}), 0);
+  EXPECT_EQ(pad_id_for(model::text::SpecialTokens{}), 0);
 }
 
 TEST(BlockCausalMask, NoAttentionAcrossPackedExamplesOrPadding) {

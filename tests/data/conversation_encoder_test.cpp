@@ -12,8 +12,8 @@
 namespace lorag::data {
 namespace {
 
-std::vector<text::ChatMessage> messages_of(const nlohmann::json& j) {
-  std::vector<text::ChatMessage> out;
+std::vector<model::text::ChatMessage> messages_of(const nlohmann::json& j) {
+  std::vector<model::text::ChatMessage> out;
   for (const auto& m : j) out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
   return out;
 }

@@ -24,12 +24,12 @@ inline std::filesystem::path write_lines(const std::filesystem::path& dir, const
 }
 
 // The tokenizer folders scripts/fixtures/data_masks.py writes: "tiny_bpe" or "tiny_sp".
-inline std::unique_ptr<text::Tokenizer> data_tokenizer(const std::string& name) {
-  return text::load_tokenizer(fixture("data/" + name));
+inline std::unique_ptr<model::text::Tokenizer> data_tokenizer(const std::string& name) {
+  return model::text::load_tokenizer(fixture("data/" + name));
 }
 
-inline std::optional<text::ChatTemplate> data_template(const std::string& name) {
-  return text::ChatTemplate::from_model_dir(fixture("data/" + name));
+inline std::optional<model::text::ChatTemplate> data_template(const std::string& name) {
+  return model::text::ChatTemplate::from_model_dir(fixture("data/" + name));
 }
 
 }  // namespace lorag::test

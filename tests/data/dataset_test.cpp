@@ -36,8 +36,8 @@ class BuildDataset : public ::testing::Test {
     return build_dataset(train_, *tokenizer_, template_, config);
   }
   std::filesystem::path dir_, train_;
-  std::unique_ptr<text::Tokenizer> tokenizer_;
-  std::optional<text::ChatTemplate> template_;
+  std::unique_ptr<model::text::Tokenizer> tokenizer_;
+  std::optional<model::text::ChatTemplate> template_;
 };
 
 TEST_F(BuildDataset, RendersAlpacaThroughTheTemplate) {

@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
   try {
-    const auto tokenizer = lorag::text::load_tokenizer(scratch_dir());
+    const auto tokenizer = lorag::model::text::load_tokenizer(scratch_dir());
     for (const char* s : {"Hello, world!", " ünïcödé ✓\n\ttabs", "<s>[INST] hi [/INST]", ""}) {
       const auto ids = tokenizer->encode(s, true);
       (void)tokenizer->decode(ids, false);

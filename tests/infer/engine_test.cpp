@@ -25,7 +25,7 @@ std::vector<int64_t> ids_of(const torch::Tensor& t) {
 
 struct Fixture {
   test::FixtureModel m;
-  std::shared_ptr<const text::Tokenizer> tokenizer;
+  std::shared_ptr<const model::text::Tokenizer> tokenizer;
   explicit Fixture(const std::string& name)
       : m(test::load_fixture_model(name)), tokenizer(std::make_shared<test::IdTokenizer>(m.config.vocab_size)) {}
   std::unique_ptr<Engine> engine(EngineConfig c) const { return std::make_unique<Engine>(m.net, tokenizer, c); }

@@ -10,7 +10,7 @@
 
 namespace lorag::test {
 
-class IdTokenizer : public text::Tokenizer {
+class IdTokenizer : public model::text::Tokenizer {
  public:
   explicit IdTokenizer(int64_t vocab) : vocab_(vocab) { special_.eos_ids = {2}; special_.pad_id = 0; }
   std::vector<int64_t> encode(std::string_view, bool) const override { return {}; }
@@ -24,12 +24,12 @@ class IdTokenizer : public text::Tokenizer {
   std::optional<int64_t> token_to_id(std::string_view) const override { return std::nullopt; }
   std::string id_to_token(int64_t id) const override { return "<" + std::to_string(id) + ">"; }
   bool is_special(int64_t) const override { return false; }
-  const text::SpecialTokens& special_tokens() const override { return special_; }
+  const model::text::SpecialTokens& special_tokens() const override { return special_; }
   std::string kind() const override { return "ids"; }
 
  private:
   int64_t vocab_;
-  text::SpecialTokens special_;
+  model::text::SpecialTokens special_;
 };
 
 }  // namespace lorag::test

@@ -23,7 +23,7 @@ class PreTokenizerFamily : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(PreTokenizerFamily, TokenizerJsonMatchesHfTokenizers) {
-  const auto tok = text::BpeTokenizer::load(dir() / "tokenizer.json");
+  const auto tok = model::text::BpeTokenizer::load(dir() / "tokenizer.json");
   for (const auto& c : read_json(dir() / "reference.json")["cases"]) {
     const auto text = c["text"].get<std::string>();
     EXPECT_EQ(tok->encode(text, false), c["ids"].get<std::vector<int64_t>>()) << "'" << text << "'";
@@ -58,11 +58,11 @@ INSTANTIATE_TEST_SUITE_P(LlamaCpp, PreTokenizerFamily,
 
 TEST(PreTokenizerFamily, EveryFamilyOfTheFixtureIsKnown) {
   for (const auto& name : read_json(fixture("pre_tokenizers/families.json"))) {
-    EXPECT_TRUE(text::llama_cpp_pre_tokenizer(name.get<std::string>()).has_value()) << name;
+    EXPECT_TRUE(model::text::llama_cpp_pre_tokenizer(name.get<std::string>()).has_value()) << name;
   }
-  EXPECT_FALSE(text::llama_cpp_pre_tokenizer("no-such-pre").has_value());
-  EXPECT_TRUE(text::llama_cpp_pre_tokenizer("llama-bpe")->ignore_merges);
-  EXPECT_FALSE(text::llama_cpp_pre_tokenizer("qwen2")->ignore_merges);
+  EXPECT_FALSE(model::text::llama_cpp_pre_tokenizer("no-such-pre").has_value());
+  EXPECT_TRUE(model::text::llama_cpp_pre_tokenizer("llama-bpe")->ignore_merges);
+  EXPECT_FALSE(model::text::llama_cpp_pre_tokenizer("qwen2")->ignore_merges);
 }
 
 TEST(PreTokenizerFamily, UnknownNameIsAnErrorNamingItAndTheFile) {

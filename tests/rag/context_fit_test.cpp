@@ -18,7 +18,7 @@ namespace lorag::rag {
 namespace {
 
 // One token per byte, so counts and cuts are easy to predict.
-class ByteTokenizer : public text::Tokenizer {
+class ByteTokenizer : public model::text::Tokenizer {
  public:
   std::vector<int64_t> encode(std::string_view s, bool) const override {
     return {s.begin(), s.end()};
@@ -33,11 +33,11 @@ class ByteTokenizer : public text::Tokenizer {
   std::optional<int64_t> token_to_id(std::string_view) const override { return std::nullopt; }
   std::string id_to_token(int64_t id) const override { return std::string(1, static_cast<char>(id)); }
   bool is_special(int64_t) const override { return false; }
-  const text::SpecialTokens& special_tokens() const override { return special_; }
+  const model::text::SpecialTokens& special_tokens() const override { return special_; }
   std::string kind() const override { return "bytes"; }
 
  private:
-  text::SpecialTokens special_;
+  model::text::SpecialTokens special_;
 };
 
 Hit make_hit(int64_t id, std::string text) {
@@ -167,8 +167,8 @@ TEST(ContextFit, PromptWithoutPassagesTooLongIsAUsageError) {
 // rendered prompt stay within the budget, and a cut passage is valid UTF-8.
 TEST(ContextFit, RealTokenizerAndTemplateStayWithinBudget) {
   const auto dir = test::fixture("models/chat_bpe");
-  const auto tokenizer = text::load_tokenizer(dir);
-  const auto tmpl = text::ChatTemplate::from_model_dir(dir);
+  const auto tokenizer = model::text::load_tokenizer(dir);
+  const auto tmpl = model::text::ChatTemplate::from_model_dir(dir);
   ASSERT_TRUE(tmpl.has_value());
   const PromptTokenCounter count = [&](const std::vector<Hit>& hits) {
     const auto text = tmpl->render(grounded_messages("What is the policy?", hits, {}), true,
@@ -196,7 +196,7 @@ TEST(ContextFit, RealTokenizerAndTemplateStayWithinBudget) {
     ASSERT_LE(fit.prompt_tokens + config.max_new_tokens, config.context_length);
     for (size_t i = 0; i < fit.passages.size(); ++i) {
       EXPECT_EQ(fit.passages[i].chunk.id, ranked[i].chunk.id);
-      EXPECT_TRUE(text::utf8::is_valid(fit.passages[i].chunk.text));
+      EXPECT_TRUE(model::text::utf8::is_valid(fit.passages[i].chunk.text));
     }
     dropped += fit.dropped > 0;
     if (fit.cut) {

@@ -59,7 +59,7 @@ TEST(GroundedPrompt, SystemTellsToAnswerOnlyFromContextAndCite) {
 
 // The whole prompt through a ChatML template (the tiny chat_bpe model's), character for character.
 TEST(GroundedPrompt, ChatTemplateRenderingIsExact) {
-  const auto tmpl = text::ChatTemplate::from_model_dir(test::fixture("models/chat_bpe"));
+  const auto tmpl = model::text::ChatTemplate::from_model_dir(test::fixture("models/chat_bpe"));
   ASSERT_TRUE(tmpl.has_value());
   GroundedPromptConfig config;
   config.system = "Answer from the context.";

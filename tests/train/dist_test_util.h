@@ -45,7 +45,7 @@ inline std::map<std::string, torch::Tensor> train_qa(model::LoadedModel& m, cons
   data::DataConfig dc;
   dc.max_seq_len = 128;
   dc.eval_path = fixture("train/qa_eval.jsonl");
-  auto tmpl = text::ChatTemplate::detect(m.chat_template_source);
+  auto tmpl = model::text::ChatTemplate::detect(m.chat_template_source);
   auto ds = data::build_dataset(fixture("train/qa.jsonl"), *m.tokenizer, tmpl, dc);
   train::TrainConfig c;
   c.rank = 4;

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 train::TrainData qa_data(const model::LoadedModel& m) {
   data::DataConfig dc;
   dc.max_seq_len = 128;
-  auto tmpl = text::ChatTemplate::detect(m.chat_template_source);
+  auto tmpl = model::text::ChatTemplate::detect(m.chat_template_source);
   auto ds = data::build_dataset(fixture("train/qa.jsonl"), *m.tokenizer, tmpl, dc);
   return {ds.train, ds.eval, data::pad_id_for(m.tokenizer->special_tokens())};
 }

@@ -21,7 +21,7 @@ train::TrainData qa_data(const model::LoadedModel& m, bool with_eval) {
   data::DataConfig dc;
   dc.max_seq_len = 128;
   if (with_eval) dc.eval_path = fixture("train/qa_eval.jsonl");
-  auto tmpl = text::ChatTemplate::detect(m.chat_template_source);
+  auto tmpl = model::text::ChatTemplate::detect(m.chat_template_source);
   auto ds = data::build_dataset(fixture("train/qa.jsonl"), *m.tokenizer, tmpl, dc);
   return {ds.train, ds.eval, data::pad_id_for(m.tokenizer->special_tokens())};
 }

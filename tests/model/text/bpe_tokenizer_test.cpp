@@ -8,7 +8,7 @@
 #include "model/text/bpe_tokenizer.h"
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 using nlohmann::json;
@@ -136,4 +136,4 @@ TEST(BpeTokenizer, InvalidJsonFileIsFormatError) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

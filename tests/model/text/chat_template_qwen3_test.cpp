@@ -6,7 +6,7 @@
 #include "model/text/chat_template.h"
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 using nlohmann::json;
@@ -42,4 +42,4 @@ TEST(StripThinking, RemovesThinkBlocksAndWhatFollowsThem) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

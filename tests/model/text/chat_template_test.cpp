@@ -8,7 +8,7 @@
 #include "model/core/error.h"
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 using nlohmann::json;
@@ -89,4 +89,4 @@ TEST(ChatTemplate, UnrecognisedSourceIsConfigError) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -6,7 +6,7 @@
 
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 TEST(Nfc, MatchesPythonUnicodedata) {
@@ -25,4 +25,4 @@ TEST(Nfc, ComposesCommonSequences) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

@@ -9,7 +9,7 @@
 #include "model/text/sentencepiece_tokenizer.h"
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 using nlohmann::json;
@@ -105,4 +105,4 @@ TEST(SentencePieceTokenizer, CorruptModelIsFormatError) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

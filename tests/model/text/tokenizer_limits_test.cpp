@@ -25,7 +25,7 @@ fs::path tiny_bpe_with(const std::function<void(nlohmann::json&)>& edit) {
 
 TEST(TokenizerLimits, VocabIdFarOutsideTheVocabularyIsRefused) {
   const auto dir = tiny_bpe_with([](auto& j) { j["model"]["vocab"]["zzz"] = 1000000000000LL; });
-  const auto message = error_of<FormatError>([&] { text::load_tokenizer(dir); });
+  const auto message = error_of<FormatError>([&] { model::text::load_tokenizer(dir); });
   EXPECT_NE(message.find("token 'zzz' has id 1000000000000, far outside the vocabulary"), std::string::npos)
       << message;
   fs::remove_all(dir);
@@ -33,7 +33,7 @@ TEST(TokenizerLimits, VocabIdFarOutsideTheVocabularyIsRefused) {
 
 TEST(TokenizerLimits, UntouchedFileLoads) {
   const auto dir = tiny_bpe_with([](auto&) {});
-  EXPECT_NO_THROW(text::load_tokenizer(dir));
+  EXPECT_NO_THROW(model::text::load_tokenizer(dir));
   fs::remove_all(dir);
 }
 

@@ -8,7 +8,7 @@
 #include "model/text/tokenizer.h"
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 TEST(TokenizerLoader, EosIdsAreTheUnionOfAllConfigs) {
@@ -61,4 +61,4 @@ TEST(TokenizerLoader, BadEosTypeNamesTheFile) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

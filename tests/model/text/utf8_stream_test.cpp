@@ -6,7 +6,7 @@
 #include "model/text/utf8_stream.h"
 #include "tests/test_util.h"
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 using nlohmann::json;
@@ -65,4 +65,4 @@ TEST(Utf8StreamDecoder, FlushRepairsATruncatedSequence) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text

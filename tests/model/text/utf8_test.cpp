@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace lorag::text {
+namespace lorag::model::text {
 namespace {
 
 TEST(Utf8, RepairReplacesMaximalSubparts) {
@@ -24,4 +24,4 @@ TEST(Utf8, IncompleteTailCountsOnlyCompletablePrefixes) {
 }
 
 }  // namespace
-}  // namespace lorag::text
+}  // namespace lorag::model::text
