@@ -63,6 +63,25 @@ target_include_directories(lorag_torch_cpu SYSTEM INTERFACE $<TARGET_PROPERTY:to
 target_compile_definitions(lorag_torch_cpu INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_DEFINITIONS>)
 target_compile_options(lorag_torch_cpu INTERFACE $<TARGET_PROPERTY:torch,INTERFACE_COMPILE_OPTIONS>)
 target_link_libraries(lorag_torch_cpu INTERFACE torch_cpu c10)
+# LibTorch's at::parallel_for is a header template whose body is `#pragma omp
+# parallel`: compiled without OpenMP, every parallel_for in lorag's own code (the
+# quantized kernels) silently runs on one thread. Torch's target does not carry the
+# flag, so lorag adds it. The runtime must be the one LibTorch loads: the wheel's
+# own libgomp where it ships one (two OpenMP runtimes would each keep a thread pool).
+find_package(OpenMP QUIET)
+if(OpenMP_CXX_FOUND)
+  target_compile_options(lorag_torch_cpu INTERFACE $<$<COMPILE_LANGUAGE:CXX>:${OpenMP_CXX_FLAGS}>)
+  get_filename_component(lorag_torch_lib_dir "${TORCH_LIBRARY}" DIRECTORY)
+  file(GLOB lorag_torch_gomp "${lorag_torch_lib_dir}/libgomp*.so*")
+  if(lorag_torch_gomp)
+    list(GET lorag_torch_gomp 0 lorag_torch_gomp)
+    target_link_libraries(lorag_torch_cpu INTERFACE "${lorag_torch_gomp}")
+  else()
+    target_link_libraries(lorag_torch_cpu INTERFACE ${OpenMP_CXX_LIBRARIES})
+  endif()
+else()
+  message(WARNING "lorag: no OpenMP for C++; lorag's own kernels will run on one thread")
+endif()
 # The plugin needs a LibTorch built with CUDA; lorag's kernels in it also need nvcc
 # (LORAG_CUDA), without which CUDA runs use LibTorch's operators alone.
 set(LORAG_CUDA_PLUGIN OFF)
@@ -93,7 +112,6 @@ lorag_require(CPPHTTPLIB_FOUND "cpp-httplib (the HTTP server of lorag serve)" "a
 find_package(nlohmann_json 3.10 QUIET)
 lorag_require(nlohmann_json_FOUND "nlohmann-json" "apt-get install nlohmann-json3-dev")
 
-find_package(OpenMP QUIET)
 find_package(faiss QUIET)
 lorag_require(faiss_FOUND "FAISS" "apt-get install libfaiss-dev libopenblas-dev libomp-dev")
 
