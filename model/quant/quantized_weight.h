@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "model/formats/gguf_type.h"
 
@@ -44,7 +45,7 @@ class QuantizedWeight {
 
   // x [..., in] (fp32/bf16/fp16, on the blocks' device) → x·Wᵀ [..., out] in x's dtype,
   // no autograd. Up to kMaxMatvecRows rows (kMaxMatvecRowsCuda on CUDA): the row kernels (CPU: kernels/quant_dot.h,
-  // parallel over output rows; CUDA: quant_cuda.h, a warp per output row), fp32
+  // parallel over output rows, each weight row against 8 x rows per call; CUDA: quant_cuda.h, a warp per output row), fp32
   // accumulation. More rows (prefill, batches): W is
   // dequantized tile by tile into x's dtype and multiplied with LibTorch's matmul,
   // so at most one tile (about 4 MiB of fp32) is dense at a time.
@@ -53,9 +54,14 @@ class QuantizedWeight {
   at::Tensor matmul_transposed(const at::Tensor& grad_out) const;
 
   // CPU: the int8 row dots beat dequantizing every tile up to 16 rows (a continuous
-  // batch of 16 streams: 100 against 56 tok/s, bench/RESULTS.md). CUDA keeps 4, as measured on the H200.
+  // batch of 16 streams: 100 against 56 tok/s, bench/RESULTS.md); with the several-rows
+  // kernels (groups of 8) they still lose from 32 rows on, to bf16 tiles
+  // (bench/bench_quant_matmul.cpp, RESULTS "fourth stop"). CUDA keeps 4, as measured on the H200.
   static constexpr int64_t kMaxMatvecRows = 16;
   static constexpr int64_t kMaxMatvecRowsCuda = 4;
+  // Benchmark hook: CPU products of up to `rows` rows take the row kernels instead of
+  // kMaxMatvecRows (nullopt: back to it). Not meant to be called while products run.
+  static void force_max_matvec_rows(std::optional<int64_t> rows);
 
  private:
   at::Tensor matvec(const at::Tensor& rows) const;  // [N, in] contiguous → [N, out], same dtype

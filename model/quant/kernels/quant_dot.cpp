@@ -146,6 +146,16 @@ RowDot row_dot(GgufType type, Isa isa) {
   return detail::row_dot_scalar(type);
 }
 
+// Chosen as row_dot chooses, so that each x row gets the RowDot's arithmetic.
+RowsDot rows_dot(GgufType type, Isa isa) {
+  if (isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni) {
+    if (detail::row_dot_avx512(type)) return detail::rows_dot_avx512(type);
+    isa = Isa::kAvx2;
+  }
+  if ((isa == Isa::kAvx2 || isa == Isa::kAvxVnni) && detail::row_dot_avx2(type)) return detail::rows_dot_avx2(type);
+  return nullptr;
+}
+
 bool has_simd_kernel(GgufType type, Isa isa) {
   if (isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni) return detail::row_dot_avx512(type) != nullptr;
   if (isa == Isa::kAvx2 || isa == Isa::kAvxVnni) return detail::row_dot_avx2(type) != nullptr;

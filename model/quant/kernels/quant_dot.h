@@ -72,10 +72,26 @@ using RowDot = float (*)(const std::uint8_t* w, const float* x, const float* xsu
 RowDot row_dot(formats::GgufType type, Isa isa);
 bool has_simd_kernel(formats::GgufType type, Isa isa);
 
+// The most x rows one several-rows call takes.
+inline constexpr int kMaxRows = 8;
+
+// y[i] = Σ_k W[k]·x_i[k] for i < rows (1 ≤ rows ≤ kMaxRows), x row i at x + i·x_stride
+// floats: one weight row against several fp32 x rows, each block widened once. Bit
+// for bit the RowDot of the same type and variant per x row. Written for q8_0 (the
+// usual quantized output head, run with fp32 x by several streams at once).
+using RowsDot = void (*)(const std::uint8_t* w, const float* x, std::int64_t x_stride, int rows, std::int64_t cols,
+                         float* y);
+
+// The several-rows kernel for `type` in variant `isa`, or nullptr when there is none
+// (types other than q8_0; the scalar variant): loop over RowDot then.
+RowsDot rows_dot(formats::GgufType type, Isa isa);
+
 namespace detail {
 RowDot row_dot_scalar(formats::GgufType type);
 RowDot row_dot_avx2(formats::GgufType type);    // nullptr when not built or not written
 RowDot row_dot_avx512(formats::GgufType type);  // nullptr when not built or not written
+RowsDot rows_dot_avx2(formats::GgufType type);    // nullptr when not built or not written
+RowsDot rows_dot_avx512(formats::GgufType type);  // nullptr when not built or not written
 }  // namespace detail
 
 }  // namespace lorag::model::quant

@@ -34,12 +34,13 @@ struct Ops {
     return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(q)), _mm512_loadu_ps(x));
   }
   // The same for signed bytes.
-  static V fma16s(__m128i q, const float* x, V acc) {
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), _mm512_loadu_ps(x), acc);
-  }
-  static V mul16s(__m128i q, const float* x) {
-    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), _mm512_loadu_ps(x));
-  }
+  static V fma16s(__m128i q, const float* x, V acc) { return fma16w(widen16s(q), x, acc); }
+  static V mul16s(__m128i q, const float* x) { return mul16w(widen16s(q), x); }
+  // 16 signed bytes widened once, for several x rows (mul16s = mul16w ∘ widen16s).
+  using W16 = __m512;
+  static W16 widen16s(__m128i q) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)); }
+  static V mul16w(W16 w, const float* x) { return _mm512_mul_ps(w, _mm512_loadu_ps(x)); }
+  static V fma16w(W16 w, const float* x, V acc) { return _mm512_fmadd_ps(w, _mm512_loadu_ps(x), acc); }
   static V scale_add(V p, float s, V acc) { return _mm512_fmadd_ps(p, _mm512_set1_ps(s), acc); }
   static float reduce(V v) { return _mm512_reduce_add_ps(v); }
 };
@@ -66,10 +67,14 @@ RowDot row_dot_avx512(formats::GgufType type) {
     default: return nullptr;
   }
 }
+RowsDot rows_dot_avx512(formats::GgufType type) {
+  return type == formats::GgufType::kQ8_0 ? dot_q8_0_many : nullptr;
+}
 }  // namespace lorag::model::quant::detail
 
 #else
 namespace lorag::model::quant::detail {
 RowDot row_dot_avx512(formats::GgufType) { return nullptr; }
+RowsDot rows_dot_avx512(formats::GgufType) { return nullptr; }
 }  // namespace lorag::model::quant::detail
 #endif

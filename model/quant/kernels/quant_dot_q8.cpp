@@ -14,31 +14,45 @@ namespace {
 using formats::GgufType;
 using BlockDequant = void (*)(const std::uint8_t*, std::int64_t, float*);
 
-template <GgufType kType>
-float q8dot_scalar(const std::uint8_t* w, const Q8Block* x, std::int64_t cols) {
-  const auto& info = formats::gguf_type_info(kType);
-  BlockDequant dequant = nullptr;
-  switch (kType) {
-    case GgufType::kQ4_0: dequant = formats::detail::dequant_q4_0; break;
-    case GgufType::kQ4_1: dequant = formats::detail::dequant_q4_1; break;
-    case GgufType::kQ5_0: dequant = formats::detail::dequant_q5_0; break;
-    case GgufType::kQ5_1: dequant = formats::detail::dequant_q5_1; break;
-    case GgufType::kQ8_0: dequant = formats::detail::dequant_q8_0; break;
-    case GgufType::kQ4_K: dequant = formats::detail::dequant_q4_k; break;
-    case GgufType::kQ5_K: dequant = formats::detail::dequant_q5_k; break;
-    default: dequant = formats::detail::dequant_q6_k; break;
+BlockDequant block_dequant(GgufType type) {
+  switch (type) {
+    case GgufType::kQ4_0: return formats::detail::dequant_q4_0;
+    case GgufType::kQ4_1: return formats::detail::dequant_q4_1;
+    case GgufType::kQ5_0: return formats::detail::dequant_q5_0;
+    case GgufType::kQ5_1: return formats::detail::dequant_q5_1;
+    case GgufType::kQ8_0: return formats::detail::dequant_q8_0;
+    case GgufType::kQ4_K: return formats::detail::dequant_q4_k;
+    case GgufType::kQ5_K: return formats::detail::dequant_q5_k;
+    default: return formats::detail::dequant_q6_k;
   }
+}
+
+// Each weight block dequantized once, then dotted with every x row's block.
+template <GgufType kType>
+void q8dot_scalar_rows(const std::uint8_t* w, const Q8Block* x, std::int64_t xs, int rows, std::int64_t cols,
+                       float* y) {
+  const auto& info = formats::gguf_type_info(kType);
+  const BlockDequant dequant = block_dequant(kType);
   float buf[256];
-  float total = 0.0f;
+  for (int r = 0; r < rows; ++r) y[r] = 0.0f;
   for (std::int64_t k = 0; k < cols; k += info.block_size, w += info.type_size) {
     dequant(w, 1, buf);
-    for (std::int64_t j = 0; j < info.block_size; j += 32, ++x) {
-      float sum = 0.0f;
-      for (int l = 0; l < 32; ++l) sum += buf[j + l] * static_cast<float>(x->q[l]);
-      total += sum * x->d;
+    for (int r = 0; r < rows; ++r) {
+      const Q8Block* xb = x + r * xs + k / 32;
+      for (std::int64_t j = 0; j < info.block_size; j += 32, ++xb) {
+        float sum = 0.0f;
+        for (int l = 0; l < 32; ++l) sum += buf[j + l] * static_cast<float>(xb->q[l]);
+        y[r] += sum * xb->d;
+      }
     }
   }
-  return total;
+}
+
+template <GgufType kType>
+float q8dot_scalar(const std::uint8_t* w, const Q8Block* x, std::int64_t cols) {
+  float y;
+  q8dot_scalar_rows<kType>(w, x, 0, 1, cols, &y);
+  return y;
 }
 }  // namespace
 
@@ -82,6 +96,24 @@ RowDotQ8 row_dot_q8(GgufType type, Isa isa) {
   return detail::row_dot_q8_scalar(type);
 }
 
+RowsDotQ8 rows_dot_q8(GgufType type, Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512Vnni:
+      if (auto f = detail::rows_dot_q8_avx512_vnni(type)) return f;
+      [[fallthrough]];
+    case Isa::kAvx512:
+    case Isa::kAvx2:
+      if (auto f = detail::rows_dot_q8_avx2(type)) return f;
+      break;
+    case Isa::kAvxVnni:
+      if (auto f = detail::rows_dot_q8_avx_vnni(type)) return f;
+      if (auto f = detail::rows_dot_q8_avx2(type)) return f;
+      break;
+    case Isa::kScalar: break;
+  }
+  return detail::rows_dot_q8_scalar(type);
+}
+
 namespace detail {
 RowDotQ8 row_dot_q8_scalar(GgufType type) {
   switch (type) {
@@ -93,6 +125,20 @@ RowDotQ8 row_dot_q8_scalar(GgufType type) {
     case GgufType::kQ4_K: return q8dot_scalar<GgufType::kQ4_K>;
     case GgufType::kQ5_K: return q8dot_scalar<GgufType::kQ5_K>;
     case GgufType::kQ6_K: return q8dot_scalar<GgufType::kQ6_K>;
+    default: return nullptr;
+  }
+}
+
+RowsDotQ8 rows_dot_q8_scalar(GgufType type) {
+  switch (type) {
+    case GgufType::kQ4_0: return q8dot_scalar_rows<GgufType::kQ4_0>;
+    case GgufType::kQ4_1: return q8dot_scalar_rows<GgufType::kQ4_1>;
+    case GgufType::kQ5_0: return q8dot_scalar_rows<GgufType::kQ5_0>;
+    case GgufType::kQ5_1: return q8dot_scalar_rows<GgufType::kQ5_1>;
+    case GgufType::kQ8_0: return q8dot_scalar_rows<GgufType::kQ8_0>;
+    case GgufType::kQ4_K: return q8dot_scalar_rows<GgufType::kQ4_K>;
+    case GgufType::kQ5_K: return q8dot_scalar_rows<GgufType::kQ5_K>;
+    case GgufType::kQ6_K: return q8dot_scalar_rows<GgufType::kQ6_K>;
     default: return nullptr;
   }
 }

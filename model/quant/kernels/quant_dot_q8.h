@@ -39,12 +39,29 @@ using RowDotQ8 = float (*)(const std::uint8_t* w, const Q8Block* x, std::int64_t
 // the AVX2 one), or nullptr when `type` is not kept quantized.
 RowDotQ8 row_dot_q8(formats::GgufType type, Isa isa);
 
+// The most x rows one several-rows call takes (as RowsDot).
+inline constexpr int kMaxQ8Rows = kMaxRows;
+
+// y[i] = Σ_k W[k]·x_i[k] for i < rows (1 ≤ rows ≤ kMaxQ8Rows), x row i being the
+// cols / 32 blocks at x + i·x_stride: one weight row against several x rows (a
+// continuous batch, a prefill chunk), each weight block unpacked once for all of
+// them. Bit for bit what `rows` calls of the one-row kernel of the same variant give.
+using RowsDotQ8 = void (*)(const std::uint8_t* w, const Q8Block* x, std::int64_t x_stride, int rows,
+                           std::int64_t cols, float* y);
+
+// The several-rows kernel for `type` in variant `isa`, chosen as row_dot_q8 chooses.
+RowsDotQ8 rows_dot_q8(formats::GgufType type, Isa isa);
+
 namespace detail {
 RowDotQ8 row_dot_q8_scalar(formats::GgufType type);
 RowDotQ8 row_dot_q8_avx2(formats::GgufType type);         // nullptr when not built
 QuantizeQ8 quantize_q8_avx2();                            // nullptr when not built
 RowDotQ8 row_dot_q8_avx_vnni(formats::GgufType type);     // nullptr when not built
 RowDotQ8 row_dot_q8_avx512_vnni(formats::GgufType type);  // nullptr when not built
+RowsDotQ8 rows_dot_q8_scalar(formats::GgufType type);
+RowsDotQ8 rows_dot_q8_avx2(formats::GgufType type);         // nullptr when not built
+RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType type);     // nullptr when not built
+RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType type);  // nullptr when not built
 }  // namespace detail
 
 }  // namespace lorag::model::quant

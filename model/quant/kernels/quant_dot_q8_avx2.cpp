@@ -7,6 +7,8 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "model/formats/gguf_dequant_blocks.h"
 
 #pragma GCC push_options
@@ -76,12 +78,19 @@ RowDotQ8 row_dot_q8_avx2(formats::GgufType type) {
   }
   return nullptr;
 }
+RowsDotQ8 rows_dot_q8_avx2(formats::GgufType type) {
+  for (const auto& k : kQ8Kernels) {
+    if (k.type == type) return k.rows;
+  }
+  return nullptr;
+}
 QuantizeQ8 quantize_q8_avx2() { return quantize_blocks; }
 }  // namespace lorag::model::quant::detail
 
 #else
 namespace lorag::model::quant::detail {
 RowDotQ8 row_dot_q8_avx2(formats::GgufType) { return nullptr; }
+RowsDotQ8 rows_dot_q8_avx2(formats::GgufType) { return nullptr; }
 QuantizeQ8 quantize_q8_avx2() { return nullptr; }
 }  // namespace lorag::model::quant::detail
 #endif

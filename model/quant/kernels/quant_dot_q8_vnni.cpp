@@ -8,6 +8,8 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "model/formats/gguf_dequant_blocks.h"
 
 #pragma GCC push_options
@@ -58,20 +60,36 @@ struct Ops {
 namespace lorag::model::quant::detail {
 namespace {
 template <typename Table>
-RowDotQ8 find(const Table& table, formats::GgufType type) {
+const auto* find(const Table& table, formats::GgufType type) {
   for (const auto& k : table) {
-    if (k.type == type) return k.fn;
+    if (k.type == type) return &k;
   }
-  return nullptr;
+  return static_cast<decltype(&table[0])>(nullptr);
 }
 }  // namespace
-RowDotQ8 row_dot_q8_avx512_vnni(formats::GgufType type) { return find(avx512_vnni::kQ8Kernels, type); }
-RowDotQ8 row_dot_q8_avx_vnni(formats::GgufType type) { return find(avx_vnni::kQ8Kernels, type); }
+RowDotQ8 row_dot_q8_avx512_vnni(formats::GgufType type) {
+  const auto* k = find(avx512_vnni::kQ8Kernels, type);
+  return k ? k->fn : nullptr;
+}
+RowDotQ8 row_dot_q8_avx_vnni(formats::GgufType type) {
+  const auto* k = find(avx_vnni::kQ8Kernels, type);
+  return k ? k->fn : nullptr;
+}
+RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType type) {
+  const auto* k = find(avx512_vnni::kQ8Kernels, type);
+  return k ? k->rows : nullptr;
+}
+RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType type) {
+  const auto* k = find(avx_vnni::kQ8Kernels, type);
+  return k ? k->rows : nullptr;
+}
 }  // namespace lorag::model::quant::detail
 
 #else
 namespace lorag::model::quant::detail {
 RowDotQ8 row_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
 RowDotQ8 row_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
+RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
+RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
 }  // namespace lorag::model::quant::detail
 #endif

@@ -71,8 +71,8 @@ TEST_P(QuantizedWeightTypes, MatmulMatchesDenseForDecodeAndPrefillShapes) {
   auto [w, dense] = load(GetParam());
   const Fp32Activations fp32_x;
   torch::manual_seed(3);
-  // 1 and 3 rows run the row kernels; 9 rows the dequantized tiles.
-  for (int64_t rows : {1, 3, 9}) {
+  // 1 and 3 rows run the row kernels; more than kMaxMatvecRows the dequantized tiles.
+  for (int64_t rows : {int64_t{1}, int64_t{3}, QuantizedWeight::kMaxMatvecRows + 1}) {
     auto x = torch::randn({rows, 1, w->in_features()});
     auto want = torch::matmul(x, dense.t());
     EXPECT_LT(rel_err(w->matmul(x), want), kFp32Tol) << rows << " rows fp32";
@@ -112,6 +112,53 @@ TEST_P(QuantizedWeightTypes, Int8DecodeProductsMatchDenseForEveryIsaAndDtype) {
     }
     force_isa(std::nullopt);
   }
+}
+
+// Several x rows go through the several-rows int8 kernels in groups (and a
+// remainder); each row's product equals that row's product alone, bit for bit (x is
+// quantized per row, and the kernels keep the one-row summation order), and the
+// whole is within the int8 bound of dequantize-then-matmul.
+TEST_P(QuantizedWeightTypes, SeveralInt8RowsEqualEachRowAloneAndTheDenseProduct) {
+  auto [w, dense] = load(GetParam());
+  torch::manual_seed(8);
+  for (int64_t rows : {int64_t{2}, int64_t{11}, QuantizedWeight::kMaxMatvecRows}) {
+    auto x = torch::randn({rows, w->in_features()});
+    auto want = torch::matmul(x.to(torch::kFloat64), dense.t().to(torch::kFloat64));
+    for (Isa isa : kAllIsas) {
+      if (!cpu_runs(isa)) continue;
+      force_isa(isa);
+      for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+        auto xd = x.to(dtype);
+        auto got = w->matmul(xd);  // [rows, out]
+        EXPECT_LT(nmse(got, want), kInt8MaxNmse) << isa_name(isa) << " " << dtype << ", " << rows << " rows";
+        for (int64_t i = 0; i < rows; ++i) {
+          EXPECT_TRUE(torch::equal(got[i], w->matmul(xd.slice(0, i, i + 1))[0]))
+              << isa_name(isa) << " " << dtype << ": row " << i << " of " << rows;
+        }
+      }
+    }
+    force_isa(std::nullopt);
+  }
+}
+
+// The output head's path (fp32 x): several rows (q8_0: the several-rows kernel)
+// give each row's product alone, bit for bit, so a stream's logits do not depend on
+// which other streams share its decode step.
+TEST_P(QuantizedWeightTypes, SeveralFp32RowsEqualEachRowAlone) {
+  auto [w, dense] = load(GetParam());
+  const ScopedFp32Activations fp32_x;
+  torch::manual_seed(9);
+  auto x = torch::randn({11, w->in_features()});
+  for (Isa isa : kAllIsas) {
+    if (!cpu_runs(isa)) continue;
+    force_isa(isa);
+    auto got = w->matmul(x);  // [11, out]
+    EXPECT_LT(rel_err(got, torch::matmul(x, dense.t())), kFp32Tol) << isa_name(isa);
+    for (int64_t i = 0; i < 11; ++i) {
+      EXPECT_TRUE(torch::equal(got[i], w->matmul(x.slice(0, i, i + 1))[0])) << isa_name(isa) << ": row " << i;
+    }
+  }
+  force_isa(std::nullopt);
 }
 
 TEST(QuantizedWeight, ScopedFp32ActivationsSwitchesOnlyItsThreadAndScope) {
