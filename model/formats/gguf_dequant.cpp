@@ -51,6 +51,7 @@ void plain_i32(const std::uint8_t* s, std::int64_t n, float* d) {
 }
 
 BlockFn block_fn(GgufType type) {
+  if (BlockFn simd = detail::simd_block_dequant(type)) return simd;
   switch (type) {
     case GgufType::kF32: return plain_f32;
     case GgufType::kF16: return plain_f16;

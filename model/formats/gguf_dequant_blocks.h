@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "model/formats/gguf_type.h"
+
 namespace lorag::model::formats::detail {
 
 // Little-endian loads from possibly unaligned block bytes. On little-endian
@@ -42,6 +44,13 @@ inline void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t& d, std:
     m = static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
   }
 }
+
+using BlockDequantFn = void (*)(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
+
+// The vectorized (AVX2) dequantizer for `type` when this CPU runs it and one exists
+// (q4_0, q4_1, q5_0, q5_1, q8_0, q6_k; the others' scalar loops vectorize on their
+// own), else nullptr. Bit-exact with the scalar `dequant_*` below. Thread-safe.
+BlockDequantFn simd_block_dequant(GgufType type);
 
 void dequant_q4_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
 void dequant_q4_1(const std::uint8_t* src, std::int64_t n_blocks, float* dst);
