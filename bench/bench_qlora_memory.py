@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Peak training memory of QLoRA (the base kept quantized) against the same LoRA run on
 the dense bf16 base: same model, data, batch, targets and steps; `/usr/bin/time -v`'s
-maximum resident set size of each `lorag train`.
+maximum resident set size of each `lorag train`. Four runs: each base with its own
+default (QLoRA turns gradient checkpointing on), then each with the other's setting.
 
 The default model is small enough that LibTorch's own start-up memory hides the
 weights, so the model measured here has a real 1.7B model's shape (SmolLM2-1.7B:
@@ -76,13 +77,13 @@ def training_data(path: Path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def peak_train(model: Path, quantized: str, args, data: Path, out: Path):
+def peak_train(model: Path, quantized: str, args, data: Path, out: Path, extra=()):
     """Runs one `lorag train`; returns (peak RSS MiB, losses)."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = ["/usr/bin/time", "-v", BIN, "train", "--model", str(model), "--dtype", "bf16", "--quantized", quantized,
            "--data", str(data), "--out", str(out), "--rank", "8", "--alpha", "16", "--targets", "q_proj,v_proj",
            "--max-steps", str(args.steps), "--batch-size", str(args.batch_size), "--max-seq-len",
-           str(args.max_seq_len), "--device", "cpu"]
+           str(args.max_seq_len), "--device", "cpu", *extra]
     log(" ".join(cmd))
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
@@ -110,8 +111,15 @@ def main():
     dense, quant = gguf_files(args, cache)
     data = cache / "data.jsonl"
     training_data(data)
-    dense_mib, dense_loss = peak_train(dense, "dequantize", args, data, cache / "run-bf16")
-    quant_mib, quant_loss = peak_train(quant, "keep", args, data, cache / f"run-{args.type}")
+    # Each base with its default (QLoRA turns gradient checkpointing on, as PEFT's
+    # prepare_model_for_kbit_training; the dense run does not), then each with the other's setting.
+    runs = [("bf16 (dense GGUF)", dense, "dequantize", []),
+            ("bf16, --gradient-checkpointing", dense, "dequantize", ["--gradient-checkpointing"]),
+            (f"{args.type} kept quantized (QLoRA, checkpointing by default)", quant, "keep", []),
+            (f"{args.type} kept quantized, --no-gradient-checkpointing", quant, "keep", ["--no-gradient-checkpointing"])]
+    results = []
+    for i, (label, model, mode, extra) in enumerate(runs):
+        results.append((label, *peak_train(model, mode, args, data, cache / f"run-{i}", extra)))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
     print(f"### QLoRA peak memory: random-weight {args.layers}-layer, {args.hidden}-wide model "
@@ -119,12 +127,11 @@ def main():
     print(f"{datetime.date.today()}, commit {commit}, {platform.machine()} {os.cpu_count()} cores; `lorag train "
           f"--dtype bf16 --rank 8 --alpha 16 --targets q_proj,v_proj --max-steps {args.steps} --batch-size "
           f"{args.batch_size} --max-seq-len {args.max_seq_len}`\n")
-    print("| base | peak RSS MiB | ratio to bf16 | losses |")
-    print("| --- | --- | --- | --- |")
-    print(f"| bf16 (dense GGUF) | {dense_mib:.0f} | 1.00 | {' '.join(dense_loss)} |")
-    print(f"| {args.type} kept quantized (QLoRA) | {quant_mib:.0f} | **{quant_mib / dense_mib:.2f}** | "
-          f"{' '.join(quant_loss)} |")
-
+    print("| base | peak RSS MiB | ratio to the bf16 run | ratio to bf16 with checkpointing | losses |")
+    print("| --- | --- | --- | --- | --- |")
+    base, base_ckpt = results[0][1], results[1][1]
+    for label, mib, losses in results:
+        print(f"| {label} | {mib:.0f} | {mib / base:.2f} | {mib / base_ckpt:.2f} | {' '.join(losses)} |")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -32,6 +32,7 @@ struct TrainFlags {
   double dist_timeout = 300.0;
   int64_t max_seq_len = 2048;
   bool packing = false, train_on_prompt = false, skip_bad_lines = false;
+  bool no_gradient_checkpointing = false;
 };
 
 po::options_description train_options(TrainFlags& f, train::TrainConfig& c) {
@@ -76,7 +77,9 @@ po::options_description train_options(TrainFlags& f, train::TrainConfig& c) {
       ("save-every", po::value(&c.save_every)->default_value(c.save_every),
        "steps between checkpoints in DIR/checkpoints/step-N; 0 = none")
       ("gradient-checkpointing", po::bool_switch(&c.gradient_checkpointing),
-       "recompute each decoder layer in backward (less memory for long sequences)")
+       "recompute each decoder layer in backward (less memory; the default on a quantized base)")
+      ("no-gradient-checkpointing", po::bool_switch(&f.no_gradient_checkpointing),
+       "keep every layer's activations for backward, also on a quantized base (faster, more memory)")
       ("loss-chunk-tokens", po::value(&c.loss_chunk_tokens)->default_value(c.loss_chunk_tokens),
        "tokens per LM-head chunk of the loss (bounds the logits memory)")
       ("resume", po::value(&f.resume)->value_name("DIR"),
@@ -170,6 +173,8 @@ int run_train(const Args& args) {
   LORAG_CHECK(flags.eval.empty() || fs::is_regular_file(flags.eval), IoError, flags.eval,
               ": no such eval file (--eval)");
 
+  LORAG_CHECK(!(config.gradient_checkpointing && flags.no_gradient_checkpointing), UsageError,
+              "--gradient-checkpointing and --no-gradient-checkpointing exclude each other");
   auto group = join_group(model_opts, flags.dist_timeout);
   const bool rank0 = !group || group->rank() == 0;
   if (!rank0) data_config.cache_dir.clear();  // rank 0 alone writes into the run folder
@@ -180,6 +185,13 @@ int run_train(const Args& args) {
     log::info("--quantize ", flags.quantize, ": ", report.matrices, " matrices quantized at load (", report.bytes >> 20,
               " MiB), ", report.skipped, " left dense (rows not a multiple of the block)");
     malloc_trim(0);  // hand the freed dense weights back to the system
+  }
+  if ((loaded.quantized_tensors > 0 || !flags.quantize.empty()) && !flags.no_gradient_checkpointing &&
+      !config.gradient_checkpointing) {
+    // QLoRA as PEFT's prepare_model_for_kbit_training sets it up: with the base at
+    // 4-5 bits, the activations kept for backward are most of the rest (issue 17).
+    config.gradient_checkpointing = true;
+    log::info("quantized base: gradient checkpointing on (--no-gradient-checkpointing turns it off)");
   }
   const auto tmpl = data_template(loaded, model_opts.chat_template);
   auto dataset = data::build_dataset(flags.data, *loaded.tokenizer, tmpl, data_config);

@@ -47,6 +47,10 @@ class QLoRA(unittest.TestCase):
     def test_base_stays_quantized_loss_falls_and_every_adapter_learns(self):
         self.assertEqual(self.rc, 0, self.err)
         self.assertIn("matrices kept quantized", self.err)
+        # QLoRA's default, as PEFT's prepare_model_for_kbit_training: each layer recomputed in backward.
+        self.assertIn("quantized base: gradient checkpointing on", self.err)
+        config = json.loads((self.out / "train_config.json").read_text())
+        self.assertTrue(config["train"]["gradient_checkpointing"])
         with open(self.out / "metrics.csv") as f:
             rows = list(csv.DictReader(f))
         self.assertLess(float(rows[-1]["loss"]), float(rows[0]["loss"]))
@@ -97,6 +101,7 @@ class QuantizeAtLoad(unittest.TestCase):
             # 2 layers x 6 matrices of input width 64 (q, k, v, o, gate, up); down_proj (112) is not a multiple of 32.
             self.assertIn("--quantize q8_0: 12 matrices quantized at load", err)
             self.assertIn("2 left dense", err)
+            self.assertIn("quantized base: gradient checkpointing on", err)
             with open(out / "metrics.csv") as f:
                 rows = list(csv.DictReader(f))
             self.assertLess(float(rows[-1]["loss"]), float(rows[0]["loss"]))
@@ -105,6 +110,13 @@ class QuantizeAtLoad(unittest.TestCase):
             base = AutoModelForCausalLM.from_pretrained(hf, dtype=torch.float32).eval()
             peft = PeftModel.from_pretrained(base, out).eval()
             self.assertEqual(len([n for n, _ in peft.named_modules() if n.endswith(".lora_A")]), 2 * 3)
+
+    def test_gradient_checkpointing_switches_exclude_each_other(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, _, err = lorag("train", "--model", FOLDER / "model.gguf", "--gradient-checkpointing",
+                               "--no-gradient-checkpointing", "--data", DATA, "--out", Path(tmp) / "run")
+            self.assertEqual(rc, 2, err)
+            self.assertIn("--gradient-checkpointing and --no-gradient-checkpointing exclude each other", err)
 
     def test_a_type_it_cannot_quantize_to_is_a_usage_error(self):
         with tempfile.TemporaryDirectory() as tmp:
