@@ -11,6 +11,7 @@
 #include "model/kv_cache.h"
 #include "model/model_loader.h"
 #include "model/quant/kernels/quant_dot.h"
+#include "model/quant/quantized_weight.h"
 #include "tests/model/model_test_util.h"
 #include "tests/test_util.h"
 
@@ -21,6 +22,10 @@ namespace fs = std::filesystem;
 // Both sides dequantize Q4_1/Q8_0 bit-exactly to fp32, so only fp32 summation
 // order differs (measured below 1e-6 over 30 layers): the fp32 tolerance holds.
 constexpr double kDefaultModelLogitTolerance = kFp32LogitTolerance;
+// int8 x through all 30 layers: measured 1.5e-3 on the 12-token reference prompt
+// (max |Δ| 1.09 on logits of about ±25, every argmax equal); a wrong block layout,
+// scale or offset gives an NMSE of order 1.
+constexpr double kInt8LogitNmse = 5e-3;
 
 fs::path default_gguf() {
   const char* src = std::getenv("LORAG_SOURCE_DIR");
@@ -69,8 +74,20 @@ TEST_P(GgufDefaultModel, LogitsMatchTransformers) {
   const auto logits = m.net->forward({.input_ids = ref.at("input_ids")});
   ASSERT_EQ(logits.sizes(), ref.at("logits").sizes());
   const double diff = (logits - ref.at("logits")).abs().max().item<double>();
-  EXPECT_LT(diff, kDefaultModelLogitTolerance);  // whole prompts: tiles, fp32 x in every mode
   RecordProperty("max_abs_logit_diff", (std::ostringstream() << std::scientific << diff).str());
+  if (GetParam() == "keep_int8") {
+    // A prompt of up to kMaxMatvecRows tokens runs the int8 row kernels, so every
+    // product carries x's rounding to 8 bits, compounded over 30 layers: bound the
+    // logits' relative error energy (NMSE, llama.cpp's measure for quantized
+    // mat-muls) instead of fp32's absolute error.
+    ASSERT_LE(ref.at("input_ids").size(1), model::quant::QuantizedWeight::kMaxMatvecRows);
+    const double nmse = ((logits - ref.at("logits")).pow(2).sum() / ref.at("logits").pow(2).sum()).item<double>();
+    RecordProperty("logit_nmse", (std::ostringstream() << std::scientific << nmse).str());
+    EXPECT_LT(nmse, kInt8LogitNmse);
+    EXPECT_GT(diff, kDefaultModelLogitTolerance);  // the int8 path did run
+  } else {
+    EXPECT_LT(diff, kDefaultModelLogitTolerance);  // fp32 x: tiles or row kernels differ in summation order only
+  }
   EXPECT_TRUE(torch::equal(logits.argmax(-1), ref.at("logits").argmax(-1)));
 }
 
