@@ -25,7 +25,7 @@ struct AskOptions {
   std::string question;
 };
 
-po::options_description answer_options(AskOptions& o, rag::AnswerConfig& c) {
+po::options_description answer_options(AskOptions& o, rag::answer::AnswerConfig& c) {
   po::options_description d("Answer");
   d.add_options()
       ("cut-passage", po::bool_switch(&c.cut_passage),
@@ -51,7 +51,7 @@ void print_sources(const std::vector<rag::Hit>& sources) {
   std::cout << std::flush;
 }
 
-void report(const rag::Answer& a) {
+void report(const rag::answer::Answer& a) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "retrieved %lld, used %zu, dropped %lld | prompt %lld tok, answer %lld tok | "
@@ -68,7 +68,7 @@ int run_ask(const Args& args) {
   ModelOptions model;
   AdapterOptions adapter;
   AskOptions ask;
-  rag::AnswerConfig config;
+  rag::answer::AnswerConfig config;
   po::options_description all;
   ask.retrieve.config = config.retrieve;  // top-k 4
   all.add(model_options(model)).add(adapter_options(adapter)).add(store_options(ask.store)).add(embedder_options(ask.embedder));
@@ -96,7 +96,7 @@ int run_ask(const Args& args) {
   auto session = open_session(model);
   // Hybrid RAG + fine-tune: the adapter (attached or merged) changes the model the Answerer generates with.
   load_adapters(session, adapter);
-  rag::Answerer answerer(session.model.net, session.model.tokenizer, *session.formatter, *session.generator,
+  rag::answer::Answerer answerer(session.model.net, session.model.tokenizer, *session.formatter, *session.generator,
                          *embedder, store, config);
 
   auto answer_one = [&](const std::string& question) {
@@ -108,7 +108,7 @@ int run_ask(const Args& args) {
         std::cout << nlohmann::json({{"question", question}, {"prompt", text}, {"prompt_tokens", prompt.ids.size()},
                                      {"retrieved", found.hits.size()}, {"dropped", prompt.context.dropped},
                                      {"cut", prompt.context.cut},
-                                     {"sources", rag::sources_to_json(prompt.context.passages)}})
+                                     {"sources", rag::answer::sources_to_json(prompt.context.passages)}})
                          .dump()
                   << std::endl;
       } else {
@@ -117,7 +117,7 @@ int run_ask(const Args& args) {
       }
       return;
     }
-    rag::Answer a;
+    rag::answer::Answer a;
     if (ask.json) {
       a = answerer.answer(question);
       std::cout << a.to_json().dump() << std::endl;

@@ -62,7 +62,7 @@ int run_compare(const Args& args) {
   CompareFlags flags;
   EmbedderOptions embedder_flags;
   RetrieveOptions retrieve;
-  retrieve.config = rag::AnswerConfig::default_retrieve();  // top-k 4
+  retrieve.config = rag::answer::AnswerConfig::default_retrieve();  // top-k 4
   eval::EvalConfig eval_config;
   po::options_description options("lorag compare");
   options.add(model_options(model)).add(adapter_options(adapters));

@@ -58,8 +58,8 @@ po::options_description rag_serve_options(ServeFlags& f) {
   return d;
 }
 
-std::vector<serve::NamedStore> parse_stores(const std::vector<std::string>& specs) {
-  std::vector<serve::NamedStore> stores;
+std::vector<serve::engine::NamedStore> parse_stores(const std::vector<std::string>& specs) {
+  std::vector<serve::engine::NamedStore> stores;
   for (const std::string& spec : specs) {
     const auto eq = spec.find('=');
     LORAG_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < spec.size(), UsageError, "--store '", spec,
@@ -84,7 +84,7 @@ std::string model_name(const std::string& path) {
 
 bool default_embedder_installed() {
   try {
-    rag::default_embedder_path();
+    rag::encoder::default_embedder_path();
     return true;
   } catch (const UsageError& e) {
     log::warn("no /v1/embeddings: ", log::user_message(e));
@@ -100,7 +100,7 @@ int run_serve(const Args& args) {
   EmbedderOptions embedder;
   ServeFlags flags;
   serve::ServerConfig server;
-  serve::EngineBackendConfig backend;
+  serve::engine::EngineBackendConfig backend;
   backend.engine.parallel = 4;     // as llama-server's default slots
   backend.engine.ctx_size = 4096;  // per slot, as llama-server's default context; capped at the model's
   po::options_description all;
@@ -141,7 +141,7 @@ int run_serve(const Args& args) {
     // Without stores the embedder is a convenience: a missing default one only drops /v1/embeddings.
     if (!stores.empty() || !embedder.embedder.empty() || default_embedder_installed()) encoder = load_embedder(embedder);
   }
-  serve::EngineBackend engine(std::move(session), std::move(encoder), stores, backend);
+  serve::engine::EngineBackend engine(std::move(session), std::move(encoder), stores, backend);
   serve::Server http(engine, std::move(access), server);
   const int port = http.bind();
   log::info("serving ", backend.model_id, " on http://", server.host, ":", port, " (", backend.engine.parallel,

@@ -64,9 +64,9 @@ void finish_retrieve_options(RetrieveOptions& o) {
 }
 
 std::unique_ptr<rag::Embedder> load_embedder(const EmbedderOptions& o) {
-  const auto path = o.embedder.empty() ? rag::default_embedder_path() : std::filesystem::path(o.embedder);
+  const auto path = o.embedder.empty() ? rag::encoder::default_embedder_path() : std::filesystem::path(o.embedder);
   log::info("embedder ", path.string(), " on ", o.device);
-  return rag::load_sentence_embedder(path, o.device);
+  return rag::encoder::load_sentence_embedder(path, o.device);
 }
 
 po::options_description rag_generation_options(infer::GenerateConfig& c) {

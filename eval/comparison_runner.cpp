@@ -54,8 +54,8 @@ SystemAnswer closed_book(const Question& q, std::size_t index, CompareModel& mod
   return out;
 }
 
-SystemAnswer grounded(const Question& q, std::size_t index, rag::Answerer& answerer) {
-  const rag::Answer a = answerer.answer(q.question);
+SystemAnswer grounded(const Question& q, std::size_t index, rag::answer::Answerer& answerer) {
+  const rag::answer::Answer a = answerer.answer(q.question);
   SystemAnswer out;
   out.question = index;
   out.answer = a.text;
@@ -82,7 +82,7 @@ std::vector<SystemAnswer> run_systems(const std::vector<Question>& questions, Co
   LORAG_ASSERT(model.formatter && model.generator, "compare needs a formatter and a generator");
   const bool has_store = store.embedder != nullptr && store.store != nullptr;
   const auto systems = chosen_systems(config, model.adapters != nullptr, has_store);
-  std::optional<rag::Answerer> answerer;
+  std::optional<rag::answer::Answerer> answerer;
   if (has_store) {
     answerer.emplace(model.net, model.tokenizer, *model.formatter, *model.generator, *store.embedder, *store.store,
                      config.answer);

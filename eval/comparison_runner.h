@@ -43,7 +43,7 @@ struct CompareStore {
 };
 
 struct CompareConfig {
-  rag::AnswerConfig answer;  // retrieval, grounded prompt and generation settings (shared by every system)
+  rag::answer::AnswerConfig answer;  // retrieval, grounded prompt and generation settings (shared by every system)
   // System prompt of the systems without retrieval; it allows the same
   // abstention the grounded prompt asks for, so abstaining is comparable.
   std::string closed_book_system =

@@ -27,28 +27,28 @@ struct EmbeddingHolder : torch::nn::Module {
 };
 
 // The family switch: the one place that knows which layer class a config runs.
-std::shared_ptr<DecoderBlock> make_layer(const ModelConfig& c, int64_t i, const torch::TensorOptions& options) {
+std::shared_ptr<nn::DecoderBlock> make_layer(const ModelConfig& c, int64_t i, const torch::TensorOptions& options) {
   switch (c.family()) {
-    case ModelFamily::kGemma3: return Gemma3DecoderLayer(c, i, options).ptr();
-    case ModelFamily::kPhi3: return Phi3DecoderLayer(c, i, options).ptr();
-    case ModelFamily::kQwen3: return Qwen3DecoderLayer(c, i, options).ptr();
-    case ModelFamily::kPhi: return PhiDecoderLayer(c, i, options).ptr();
+    case ModelFamily::kGemma3: return nn::Gemma3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kPhi3: return nn::Phi3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kQwen3: return nn::Qwen3DecoderLayer(c, i, options).ptr();
+    case ModelFamily::kPhi: return nn::PhiDecoderLayer(c, i, options).ptr();
     case ModelFamily::kLlama: break;
   }
-  return DecoderLayer(c, i, options).ptr();
+  return nn::DecoderLayer(c, i, options).ptr();
 }
 
 // What the layers of one attention kind share in a forward pass.
 struct KindInputs {
   torch::Tensor cos, sin;  // [B, T, Dr]
-  AttentionMask mask;
+  nn::AttentionMask mask;
   bool used = false;
 };
 
 // cos/sin [B, T, Dr] for `positions`. Rows of the engine's per-row cache are
 // separate sequences: under dynamic/longrope scaling each gets the frequencies
 // of its own length, as when it runs alone (the engine's batch invariance).
-std::pair<torch::Tensor, torch::Tensor> rotary_tables(RotaryEmbedding& rotary, const torch::Tensor& positions,
+std::pair<torch::Tensor, torch::Tensor> rotary_tables(nn::RotaryEmbedding& rotary, const torch::Tensor& positions,
                                                       torch::ScalarType dtype, bool per_row) {
   if (!per_row || !rotary.length_dependent() || positions.size(0) == 1) return rotary.cos_sin(positions, dtype);
   std::vector<torch::Tensor> cos, sin;
@@ -68,11 +68,12 @@ DecoderStackImpl::DecoderStackImpl(const ModelConfig& c, const torch::TensorOpti
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(make_layer(c, i, options));
   if (c.family() == ModelFamily::kPhi) {
-    final_layernorm = register_module("final_layernorm", LayerNorm(c.hidden_size, c.rms_norm_eps, options));
+    final_layernorm = register_module("final_layernorm", nn::LayerNorm(c.hidden_size, c.rms_norm_eps, options));
     return;
   }
-  const auto weighting = c.family() == ModelFamily::kGemma3 ? NormWeighting::kOnePlusWeight : NormWeighting::kWeight;
-  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps, options, weighting));
+  const auto weighting =
+      c.family() == ModelFamily::kGemma3 ? nn::NormWeighting::kOnePlusWeight : nn::NormWeighting::kWeight;
+  norm = register_module("norm", nn::RmsNorm(c.hidden_size, c.rms_norm_eps, options, weighting));
 }
 
 torch::Tensor DecoderStackImpl::final_norm(const torch::Tensor& h) {
@@ -117,15 +118,15 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
     const int64_t window = sliding ? config_.sliding_window : 0;
     std::tie(k.cos, k.sin) = rotary_tables(sliding ? local_rotary_ : rotary_, positions, h.scalar_type(),
                                            in.cache && in.cache->per_row());
-    k.mask = in.block_mask.defined()                ? make_block_attention_mask(in.block_mask, window)
-             : in.cache && in.cache->per_row() ? make_row_attention_mask(in.cache->row_lengths(), T,
+    k.mask = in.block_mask.defined()                ? nn::make_block_attention_mask(in.block_mask, window)
+             : in.cache && in.cache->per_row() ? nn::make_row_attention_mask(in.cache->row_lengths(), T,
                                                                          in.cache->key_length(), window)
-                                               : make_attention_mask(past, T, in.key_valid, window, h.device());
+                                               : nn::make_attention_mask(past, T, in.key_valid, window, h.device());
     k.used = true;
   }
   for (size_t i = 0; i < model->layers->size(); ++i) {
     const auto& k = kinds[static_cast<size_t>(layer_kinds_[i])];
-    auto* layer = model->layers[i]->as<DecoderBlock>();
+    auto* layer = model->layers[i]->as<nn::DecoderBlock>();
     h = in.run_layer ? in.run_layer(*layer, h, k.cos, k.sin, k.mask) : layer->forward(h, k.cos, k.sin, k.mask, in.cache);
   }
   if (in.cache) in.cache->advance(T);

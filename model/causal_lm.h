@@ -26,14 +26,16 @@ namespace quant {
 class QuantizedWeight;
 }
 
+namespace nn {
 class DecoderBlock;
 struct AttentionMask;
+}
 
 // Runs decoder layer `layer` on `h` [B, T, C] with its kind's rotary tables and
 // mask, as DecoderBlock::forward without a cache would; training passes one
 // that recomputes the layer in backward (gradient checkpointing).
-using LayerRunner = std::function<at::Tensor(DecoderBlock& layer, const at::Tensor& h, const at::Tensor& cos,
-                                             const at::Tensor& sin, const AttentionMask& mask)>;
+using LayerRunner = std::function<at::Tensor(nn::DecoderBlock& layer, const at::Tensor& h, const at::Tensor& cos,
+                                             const at::Tensor& sin, const nn::AttentionMask& mask)>;
 
 // Inputs of one forward pass.
 struct ForwardInput {
@@ -53,8 +55,8 @@ class DecoderStackImpl : public torch::nn::Module {
   DecoderStackImpl(const ModelConfig& config, const torch::TensorOptions& options);
   torch::Tensor embed_tokens;  // [V, C] registered as `embed_tokens.weight`
   torch::nn::ModuleList layers{nullptr};  // DecoderBlock subclasses of the config's family
-  RmsNorm norm{nullptr};                   // null for Phi, which has final_layernorm instead
-  LayerNorm final_layernorm{nullptr};      // Phi-1.5/Phi-2 only
+  nn::RmsNorm norm{nullptr};               // null for Phi, which has final_layernorm instead
+  nn::LayerNorm final_layernorm{nullptr};  // Phi-1.5/Phi-2 only
 
   // The family's final norm: h [B, T, C] → [B, T, C].
   torch::Tensor final_norm(const torch::Tensor& h);
@@ -99,8 +101,8 @@ class CausalLMImpl : public torch::nn::Module {
 
  private:
   ModelConfig config_;
-  RotaryEmbedding rotary_;        // full-attention layers (and all layers of most families)
-  RotaryEmbedding local_rotary_;  // sliding layers; differs from rotary_ for Gemma 3 only
+  nn::RotaryEmbedding rotary_;        // full-attention layers (and all layers of most families)
+  nn::RotaryEmbedding local_rotary_;  // sliding layers; differs from rotary_ for Gemma 3 only
   std::vector<AttentionKind> layer_kinds_;  // per layer
   std::shared_ptr<const quant::QuantizedWeight> quantized_embed_;  // null: embed_tokens is dense
 };

@@ -60,10 +60,4 @@ void KvCache::use_rows(int64_t first_row, const at::Tensor& row_lengths, int64_t
   key_length_ = key_length;
 }
 
-void KvCache::select_rows(const at::Tensor& rows) {
-  for (auto& t : keys_) t = t.index_select(0, rows);
-  for (auto& t : values_) t = t.index_select(0, rows);
-  batch_ = rows.size(0);
-}
-
 }  // namespace lorag::model

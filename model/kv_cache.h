@@ -29,9 +29,6 @@ class KvCache {
   std::pair<at::Tensor, at::Tensor> append(int64_t layer, const at::Tensor& k, const at::Tensor& v);
   void advance(int64_t tokens);
 
-  // Keeps only the rows in `rows` (int64 [B'] on the cache's device), for
-  // dropping finished sequences from a batch.
-  void select_rows(const at::Tensor& rows);
   void reset() { length_ = 0; }
 
   // Per-row mode (the engine's slots, infer/engine.h): the next forward runs on

@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "rag/store_files.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "data/hdf5_handle.h"
 #include "model/core/atomic_file.h"
 #include "model/core/error.h"
@@ -260,23 +253,7 @@ ChunkTable read_chunk_table(const fs::path& path, int64_t dimension) {
   return table;
 }
 
-FileLock::FileLock(const fs::path& dir) {
-  const fs::path path = dir / "lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  LORAG_CHECK(fd_ >= 0, IoError, path.string(), ": cannot open the store's lock file (", std::strerror(errno), ")");
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd_);
-    fd_ = -1;
-    LORAG_CHECK(err != EWOULDBLOCK, IoError, dir.string(),
-                ": another process is writing this store (", path.string(),
-                " is locked); wait for it to finish and retry");
-    LORAG_FAIL(IoError, path.string(), ": cannot lock (", std::strerror(err), ")");
-  }
-}
-
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
+StoreLock::StoreLock(const fs::path& dir)
+    : lock_(dir / "lock", "another process is writing this store", "wait for it to finish and retry") {}
 
 }  // namespace lorag::rag::detail

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/core/file_lock.h"
 #include "rag/chunk.h"
 #include "rag/document_store.h"
 
@@ -51,17 +52,14 @@ ChunkTable read_chunk_table(const std::filesystem::path& path, int64_t dimension
 // Call only while holding the writer lock.
 int remove_store_temporaries(const std::filesystem::path& dir);
 
-// An exclusive flock on DIR/lock, held while alive.
-class FileLock {
+// The store's writer lock: an exclusive flock on DIR/lock, held while alive.
+class StoreLock {
  public:
   // Throws IoError saying another process writes the store when the lock is taken.
-  explicit FileLock(const std::filesystem::path& dir);
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  ~FileLock();
+  explicit StoreLock(const std::filesystem::path& dir);
 
  private:
-  int fd_ = -1;
+  FileLock lock_;
 };
 
 }  // namespace lorag::rag::detail

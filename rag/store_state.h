@@ -23,7 +23,7 @@ struct DocumentStore::State {
   const Embedder* embedder = nullptr;  // not owned; outlives the store
   Mode mode = Mode::kRead;
   detail::Manifest manifest;           // as last saved (generation, next_id, config)
-  std::optional<detail::FileLock> lock;
+  std::optional<detail::StoreLock> lock;
   // Chunks in id order with their document hashes and vectors, row-aligned.
   detail::ChunkTable table;
   std::unordered_map<int64_t, std::size_t> row_of_id;

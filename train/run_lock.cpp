@@ -2,14 +2,8 @@
 // Training run-folder lock and leftover cleanup (train/), issue #18.
 #include "train/run_lock.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 
 #include "model/core/error.h"
 #include "model/core/log.h"
@@ -53,24 +47,11 @@ RunLock::RunLock(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   LORAG_CHECK(!ec, IoError, dir.string(), ": cannot create output folder: ", ec.message());
-  const fs::path path = dir / "train.lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  LORAG_CHECK(fd_ >= 0, IoError, path.string(), ": cannot open the run's lock file (", std::strerror(errno), ")");
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd_);
-    fd_ = -1;
-    LORAG_CHECK(err != EWOULDBLOCK, IoError, dir.string(), ": another lorag train is writing this folder (",
-                path.string(), " is locked); wait for it to finish or pick another --out");
-    LORAG_FAIL(IoError, path.string(), ": cannot lock (", std::strerror(err), ")");
-  }
+  lock_.emplace(dir / "train.lock", "another lorag train is writing this folder",
+                "wait for it to finish or pick another --out");
   if (const int n = remove_stale_temporaries(dir); n > 0) {
     log::info("removed ", n, " temporary file(s) an interrupted run left in ", dir.string());
   }
-}
-
-RunLock::~RunLock() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace lorag::train

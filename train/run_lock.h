@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // One writer per training run folder (train/): an exclusive flock on
-// OUT/train.lock, as the document store locks its folder, and removal of the
-// temporaries an earlier, killed run left behind.
+// OUT/train.lock (model/core/file_lock.h, as the document store locks its
+// folder), and removal of the temporaries an earlier, killed run left behind.
 #pragma once
 
 #include <filesystem>
+#include <optional>
+
+#include "model/core/file_lock.h"
 
 namespace lorag::train {
 
@@ -16,12 +19,9 @@ class RunLock {
   // temporaries of lorag's own kinds: `.tmp.NAME.N` files (write_file_atomically)
   // in `dir` and `.tmp-step-N` folders in `dir`/checkpoints (save_checkpoint).
   explicit RunLock(const std::filesystem::path& dir);
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-  ~RunLock();
 
  private:
-  int fd_ = -1;
+  std::optional<FileLock> lock_;  // taken once the folder exists
 };
 
 // Removes `.tmp.NAME.DIGITS` files directly in `dir` and `.tmp-step-DIGITS`

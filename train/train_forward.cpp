@@ -25,8 +25,9 @@ at::Generator default_generator(const c10::Device& device) {
 // gradient_checkpointing_enable do). Gradients of the layer's adapter weights
 // are accumulated into their .grad by the inner backward.
 struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, model::DecoderBlock* layer,
-                               const torch::Tensor& cos, const torch::Tensor& sin, const model::AttentionMask& mask) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, model::nn::DecoderBlock* layer,
+                               const torch::Tensor& cos, const torch::Tensor& sin,
+                               const model::nn::AttentionMask& mask) {
     auto gen = default_generator(x.device());
     ctx->saved_data["rng"] = gen.get_state();
     ctx->saved_data["x"] = x;
@@ -40,9 +41,9 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    auto* layer = reinterpret_cast<model::DecoderBlock*>(ctx->saved_data["layer"].toInt());
+    auto* layer = reinterpret_cast<model::nn::DecoderBlock*>(ctx->saved_data["layer"].toInt());
     auto x = ctx->saved_data["x"].toTensor().detach().requires_grad_(true);
-    const model::AttentionMask mask{ctx->saved_data["mask"].toTensor(), ctx->saved_data["is_causal"].toBool()};
+    const model::nn::AttentionMask mask{ctx->saved_data["mask"].toTensor(), ctx->saved_data["is_causal"].toBool()};
     // Replay the forward's dropout masks, then put the generator back where it was.
     auto gen = default_generator(x.device());
     const auto now = gen.get_state();
@@ -64,8 +65,8 @@ at::Tensor training_hidden_states(model::CausalLMImpl& net, const BatchTensors& 
   model::ForwardInput in{batch.input_ids, batch.positions, batch.key_valid};
   in.block_mask = batch.block_mask;  // packed rows: block-causal; undefined: causal over key_valid
   if (checkpoint && torch::GradMode::is_enabled()) {
-    in.run_layer = [](model::DecoderBlock& layer, const torch::Tensor& h, const torch::Tensor& cos,
-                      const torch::Tensor& sin, const model::AttentionMask& mask) {
+    in.run_layer = [](model::nn::DecoderBlock& layer, const torch::Tensor& h, const torch::Tensor& cos,
+                      const torch::Tensor& sin, const model::nn::AttentionMask& mask) {
       // The first checkpointed layer needs an input that requires grad, or
       // autograd never calls its backward (PEFT's enable_input_require_grads).
       const auto x = h.requires_grad() ? h : h.detach().requires_grad_(true);

@@ -10,7 +10,7 @@
 #include "infer/cuda_ops.h"
 #include "model/cuda/cuda_ops.h"
 
-namespace lorag::infer {
+namespace lorag::infer::cuda {
 namespace {
 
 class Graph : public CapturedGraph {
@@ -46,10 +46,10 @@ void reset_peak_memory() {
 }
 
 }  // namespace
-}  // namespace lorag::infer
+}  // namespace lorag::infer::cuda
 
 LORAG_PLUGIN_EXPORT const lorag::infer::InferCudaOps* lorag_cuda_infer_ops() {
-  static const lorag::infer::InferCudaOps ops{lorag::infer::capture, lorag::infer::peak_memory_bytes,
-                                              lorag::infer::reset_peak_memory};
+  static const lorag::infer::InferCudaOps ops{lorag::infer::cuda::capture, lorag::infer::cuda::peak_memory_bytes,
+                                              lorag::infer::cuda::reset_peak_memory};
   return &ops;
 }

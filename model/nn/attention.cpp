@@ -6,7 +6,7 @@
 #include "model/nn/cached_attention.h"
 #include "model/nn/rotary_embedding.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 AttentionImpl::AttentionImpl(const ModelConfig& c, int64_t layer_index, const torch::TensorOptions& options)
     : layer_index_(layer_index),
@@ -33,4 +33,4 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   return o_proj(out);
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

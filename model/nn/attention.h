@@ -10,8 +10,10 @@
 #include "model/nn/attention_mask.h"
 
 namespace lorag::model {
-
 class KvCache;
+}
+
+namespace lorag::model::nn {
 
 class AttentionImpl : public torch::nn::Module {
  public:
@@ -31,4 +33,4 @@ class AttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Attention);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

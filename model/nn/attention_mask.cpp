@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 AttentionMask make_attention_mask(int64_t past, int64_t tokens, const at::Tensor& key_valid,
                                   int64_t sliding_window, const at::Device& device) {
@@ -53,4 +53,4 @@ AttentionMask make_row_attention_mask(const at::Tensor& lengths, int64_t tokens,
   return {allowed, false};
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

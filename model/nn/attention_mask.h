@@ -4,7 +4,7 @@
 
 #include <ATen/Tensor.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 // What scaled_dot_product_attention gets: either `is_causal` with no mask (the
 // fast kernels), or an explicit boolean `mask` [B, 1, T, L] (true = may attend),
@@ -37,4 +37,4 @@ AttentionMask make_block_attention_mask(const at::Tensor& allowed, int64_t slidi
 AttentionMask make_row_attention_mask(const at::Tensor& lengths, int64_t tokens, int64_t key_length,
                                       int64_t sliding_window);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -5,7 +5,7 @@
 
 #include "model/kv_cache.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 // Query rows per sequence up to which bf16 CPU attention runs in fp32 (decode steps).
 constexpr int64_t kCpuUpcastMaxRows = 4;
@@ -35,4 +35,4 @@ at::Tensor cached_attention(const at::Tensor& q, at::Tensor k, at::Tensor v, con
   return out.transpose(1, 2).reshape({B, T, H * D});                            // [B, T, H*D]
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

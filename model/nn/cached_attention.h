@@ -8,8 +8,10 @@
 #include "model/nn/attention_mask.h"
 
 namespace lorag::model {
-
 class KvCache;
+}
+
+namespace lorag::model::nn {
 
 // q [B, H, T, D], k/v [B, Hkv, T, D] (rotary already applied) → [B, T, H*D].
 // With a cache, k/v are stored for `layer` and attention covers the cached keys
@@ -18,4 +20,4 @@ class KvCache;
 at::Tensor cached_attention(const at::Tensor& q, at::Tensor k, at::Tensor v, const AttentionMask& mask,
                             KvCache* cache, int64_t layer, double scale);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -8,8 +8,10 @@
 #include "model/nn/attention_mask.h"
 
 namespace lorag::model {
-
 class KvCache;
+}
+
+namespace lorag::model::nn {
 
 class DecoderBlock : public torch::nn::Module {
  public:
@@ -20,4 +22,4 @@ class DecoderBlock : public torch::nn::Module {
                                 const AttentionMask& mask, KvCache* cache) = 0;
 };
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

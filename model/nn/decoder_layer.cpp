@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c, int64_t layer_index, const torch::TensorOptions& options) {
   self_attn = register_module("self_attn", Attention(c, layer_index, options));
@@ -19,4 +19,4 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   return h + mlp(post_attention_layernorm(h));
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -11,7 +11,7 @@
 #include "model/nn/mlp.h"
 #include "model/nn/rms_norm.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class DecoderLayerImpl : public DecoderBlock {
  public:
@@ -26,4 +26,4 @@ class DecoderLayerImpl : public DecoderBlock {
 };
 TORCH_MODULE(DecoderLayer);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

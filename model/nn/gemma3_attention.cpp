@@ -6,7 +6,7 @@
 #include "model/nn/cached_attention.h"
 #include "model/nn/rotary_embedding.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Gemma3AttentionImpl::Gemma3AttentionImpl(const ModelConfig& c, int64_t layer_index,
                                          const torch::TensorOptions& options)
@@ -38,4 +38,4 @@ torch::Tensor Gemma3AttentionImpl::forward(const torch::Tensor& x, const torch::
   return o_proj(out);
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -12,8 +12,10 @@
 #include "model/nn/rms_norm.h"
 
 namespace lorag::model {
-
 class KvCache;
+}
+
+namespace lorag::model::nn {
 
 class Gemma3AttentionImpl : public torch::nn::Module {
  public:
@@ -34,4 +36,4 @@ class Gemma3AttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Gemma3Attention);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

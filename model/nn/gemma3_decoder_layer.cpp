@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Gemma3DecoderLayerImpl::Gemma3DecoderLayerImpl(const ModelConfig& c, int64_t layer_index,
                                                const torch::TensorOptions& options) {
@@ -25,4 +25,4 @@ torch::Tensor Gemma3DecoderLayerImpl::forward(const torch::Tensor& x, const torc
   return h + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(h)));
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -12,7 +12,7 @@
 #include "model/nn/mlp.h"
 #include "model/nn/rms_norm.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class Gemma3DecoderLayerImpl : public DecoderBlock {
  public:
@@ -28,4 +28,4 @@ class Gemma3DecoderLayerImpl : public DecoderBlock {
 };
 TORCH_MODULE(Gemma3DecoderLayer);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 LayerNormImpl::LayerNormImpl(int64_t hidden_size, double eps, const torch::TensorOptions& options)
     : hidden_size_(hidden_size), eps_(eps) {
@@ -15,4 +15,4 @@ torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
   return torch::layer_norm(x, {hidden_size_}, weight, bias, eps_);
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -6,7 +6,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class LayerNormImpl : public torch::nn::Module {
  public:
@@ -24,4 +24,4 @@ class LayerNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(LayerNorm);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

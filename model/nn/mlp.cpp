@@ -5,7 +5,7 @@
 
 #include "model/core/error.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Activation activation_from_name(const std::string& name) {
   if (name == "silu") return Activation::kSilu;
@@ -30,4 +30,4 @@ torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   return down_proj(activate(gate_proj(x), activation_) * up_proj(x));  // [B, T, I] → [B, T, C]
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -11,7 +11,7 @@
 #include "model/config.h"
 #include "model/lora_linear.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 // The MLP activations transformers' ACT2FN names that lorag runs.
 enum class Activation { kSilu, kGeluTanh };
@@ -34,4 +34,4 @@ class MlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Mlp);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

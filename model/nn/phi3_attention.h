@@ -11,8 +11,10 @@
 #include "model/nn/attention_mask.h"
 
 namespace lorag::model {
-
 class KvCache;
+}
+
+namespace lorag::model::nn {
 
 class Phi3AttentionImpl : public torch::nn::Module {
  public:
@@ -32,4 +34,4 @@ class Phi3AttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Phi3Attention);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Phi3DecoderLayerImpl::Phi3DecoderLayerImpl(const ModelConfig& c, int64_t layer_index,
                                            const torch::TensorOptions& options) {
@@ -21,4 +21,4 @@ torch::Tensor Phi3DecoderLayerImpl::forward(const torch::Tensor& x, const torch:
   return h + mlp(post_attention_layernorm(h));
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -12,7 +12,7 @@
 #include "model/nn/phi3_mlp.h"
 #include "model/nn/rms_norm.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class Phi3DecoderLayerImpl : public DecoderBlock {
  public:
@@ -27,4 +27,4 @@ class Phi3DecoderLayerImpl : public DecoderBlock {
 };
 TORCH_MODULE(Phi3DecoderLayer);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Phi3MlpImpl::Phi3MlpImpl(const ModelConfig& c, const torch::TensorOptions& options)
     : activation_(activation_from_name(c.hidden_act)) {
@@ -17,4 +17,4 @@ torch::Tensor Phi3MlpImpl::forward(const torch::Tensor& x) {
   return down_proj(activate(gate_up[0], activation_) * gate_up[1]);  // [B, T, C]
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -10,7 +10,7 @@
 #include "model/lora_linear.h"
 #include "model/nn/mlp.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class Phi3MlpImpl : public torch::nn::Module {
  public:
@@ -26,4 +26,4 @@ class Phi3MlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Phi3Mlp);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

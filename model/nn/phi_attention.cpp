@@ -6,7 +6,7 @@
 #include "model/nn/cached_attention.h"
 #include "model/nn/rotary_embedding.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 PhiAttentionImpl::PhiAttentionImpl(const ModelConfig& c, int64_t layer_index, const torch::TensorOptions& options)
     : layer_index_(layer_index),
@@ -34,4 +34,4 @@ torch::Tensor PhiAttentionImpl::forward(const torch::Tensor& x, const torch::Ten
   return dense(out);
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -12,8 +12,10 @@
 #include "model/nn/attention_mask.h"
 
 namespace lorag::model {
-
 class KvCache;
+}
+
+namespace lorag::model::nn {
 
 class PhiAttentionImpl : public torch::nn::Module {
  public:
@@ -32,4 +34,4 @@ class PhiAttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PhiAttention);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

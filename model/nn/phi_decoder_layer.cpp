@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 PhiDecoderLayerImpl::PhiDecoderLayerImpl(const ModelConfig& c, int64_t layer_index,
                                          const torch::TensorOptions& options) {
@@ -20,4 +20,4 @@ torch::Tensor PhiDecoderLayerImpl::forward(const torch::Tensor& x, const torch::
   return self_attn(h, cos, sin, mask, cache) + mlp(h) + x;
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -12,7 +12,7 @@
 #include "model/nn/phi_attention.h"
 #include "model/nn/phi_mlp.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class PhiDecoderLayerImpl : public DecoderBlock {
  public:
@@ -27,4 +27,4 @@ class PhiDecoderLayerImpl : public DecoderBlock {
 };
 TORCH_MODULE(PhiDecoderLayer);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 PhiMlpImpl::PhiMlpImpl(const ModelConfig& c, const torch::TensorOptions& options)
     : activation_(activation_from_name(c.hidden_act)) {
@@ -15,4 +15,4 @@ torch::Tensor PhiMlpImpl::forward(const torch::Tensor& x) {
   return fc2(activate(fc1(x), activation_));  // [B, T, I] → [B, T, C]
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -9,7 +9,7 @@
 #include "model/lora_linear.h"
 #include "model/nn/mlp.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class PhiMlpImpl : public torch::nn::Module {
  public:
@@ -24,4 +24,4 @@ class PhiMlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PhiMlp);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -6,7 +6,7 @@
 #include "model/nn/cached_attention.h"
 #include "model/nn/rotary_embedding.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Qwen3AttentionImpl::Qwen3AttentionImpl(const ModelConfig& c, int64_t layer_index, const torch::TensorOptions& options)
     : layer_index_(layer_index),
@@ -36,4 +36,4 @@ torch::Tensor Qwen3AttentionImpl::forward(const torch::Tensor& x, const torch::T
   return o_proj(out);
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

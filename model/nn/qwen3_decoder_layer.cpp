@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 Qwen3DecoderLayerImpl::Qwen3DecoderLayerImpl(const ModelConfig& c, int64_t layer_index,
                                              const torch::TensorOptions& options) {
@@ -20,4 +20,4 @@ torch::Tensor Qwen3DecoderLayerImpl::forward(const torch::Tensor& x, const torch
   return h + mlp(post_attention_layernorm(h));
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -12,7 +12,7 @@
 #include "model/nn/qwen3_attention.h"
 #include "model/nn/rms_norm.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class Qwen3DecoderLayerImpl : public DecoderBlock {
  public:
@@ -27,4 +27,4 @@ class Qwen3DecoderLayerImpl : public DecoderBlock {
 };
 TORCH_MODULE(Qwen3DecoderLayer);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

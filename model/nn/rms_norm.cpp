@@ -6,7 +6,7 @@
 #include "model/cuda/fused_rms_norm.h"
 #include "model/nn/rms_norm_cpu.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 
 // The fused CUDA kernel (model/cuda/fused_rms_norm.h) computes exactly what
@@ -50,4 +50,4 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
   return weight * normed.to(x.scalar_type());  // LlamaRMSNorm
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

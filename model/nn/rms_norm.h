@@ -5,7 +5,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 // How the learned weight enters: Llama multiplies by `weight` after casting the
 // normalised activations back to their dtype; Gemma multiplies by `1 + weight`
@@ -30,4 +30,4 @@ class RmsNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RmsNorm);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

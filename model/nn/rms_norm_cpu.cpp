@@ -6,7 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 
 template <typename T>
@@ -45,4 +45,4 @@ torch::Tensor rms_norm_cpu_rows(const torch::Tensor& x, const torch::Tensor& wei
   return y;
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

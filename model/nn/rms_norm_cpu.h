@@ -6,7 +6,7 @@
 
 #include <torch/types.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 // weight · (x / √(mean(x²) + eps)) with the normalised value rounded to x's dtype
 // first, as the ATen form; the same values up to fp32 summation order. Returns an
@@ -17,4 +17,4 @@ torch::Tensor rms_norm_cpu_rows(const torch::Tensor& x, const torch::Tensor& wei
 
 inline constexpr int64_t kRmsNormCpuMaxRows = 16;
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 
 template <typename T>
@@ -56,4 +56,4 @@ torch::Tensor apply_rotary_cpu_rows(const torch::Tensor& x, const torch::Tensor&
   return y;
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -6,7 +6,7 @@
 
 #include <torch/types.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 // x·cos + rotate_half(x)·sin for x [B, H, T, D] (any strides) and cos, sin [B or 1, T, D]
 // of x's dtype (fp32 or bf16), rounding each product and the sum to that dtype as
@@ -17,4 +17,4 @@ torch::Tensor apply_rotary_cpu_rows(const torch::Tensor& x, const torch::Tensor&
 
 inline constexpr int64_t kRotaryCpuMaxRows = 16;
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

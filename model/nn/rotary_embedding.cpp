@@ -7,7 +7,7 @@
 
 #include "model/nn/rotary_cpu.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 
 torch::Tensor default_inv_freq(int64_t dim, double base) {
@@ -153,4 +153,4 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
   return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
 }
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -8,7 +8,7 @@
 
 #include "model/config.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 
 class RotaryEmbedding {
  public:
@@ -47,4 +47,4 @@ class RotaryEmbedding {
 // convention); when Dr < D only the first Dr dimensions turn (partial rotary).
 at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -7,7 +7,7 @@
 #include "model/core/log.h"
 #include "model/core/timer.h"
 
-namespace lorag::rag {
+namespace lorag::rag::answer {
 
 RetrieveConfig AnswerConfig::default_retrieve() {
   RetrieveConfig r;
@@ -143,4 +143,4 @@ Answer Answerer::answer_from_hits(const std::string& question, const std::vector
   return a;
 }
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::answer

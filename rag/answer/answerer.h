@@ -23,7 +23,7 @@
 #include "rag/grounded_prompt.h"
 #include "rag/retrieve_config.h"
 
-namespace lorag::rag {
+namespace lorag::rag::answer {
 
 struct AnswerConfig {
   RetrieveConfig retrieve = default_retrieve();  // top_k 4, no score threshold, no filters
@@ -118,4 +118,4 @@ class Answerer {
   int64_t context_length_ = 0;
 };
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::answer

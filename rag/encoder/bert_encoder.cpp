@@ -15,7 +15,7 @@
 #include "model/tensor_source.h"
 #include "model/text/json_field.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -219,4 +219,4 @@ void load_bert_weights(BertEncoderImpl& encoder, const fs::path& dir) {
   }
 }
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

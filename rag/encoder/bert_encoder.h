@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <string>
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 
 // BertModel's config.json fields the encoder needs.
 struct BertConfig {
@@ -76,4 +76,4 @@ TORCH_MODULE(BertEncoder);
 // and a missing tensor, ShapeError naming the file, the tensor and both shapes.
 void load_bert_weights(BertEncoderImpl& encoder, const std::filesystem::path& dir);
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

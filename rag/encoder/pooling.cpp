@@ -8,7 +8,7 @@
 #include "model/core/json_limits.h"
 #include "model/text/json_field.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 // Legacy boolean keys and the mode each turns on, in sentence-transformers' order.
 constexpr std::pair<const char*, const char*> kLegacyModes[] = {
@@ -95,4 +95,4 @@ at::Tensor pool(const PoolingConfig& config, const at::Tensor& hidden, const at:
   return torch::cat(parts, 1);  // [B, dimension()]
 }
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

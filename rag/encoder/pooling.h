@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 
 // 1_Pooling/config.json, in either layout: sentence-transformers >= 5
 // (`embedding_dimension`, `pooling_mode`: a name or a list) or 2.x-4.x
@@ -32,4 +32,4 @@ PoolingConfig read_pooling_config(const std::filesystem::path& path);
 // in hidden's dtype and device.
 at::Tensor pool(const PoolingConfig& config, const at::Tensor& hidden, const at::Tensor& mask);
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

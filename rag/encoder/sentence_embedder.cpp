@@ -18,7 +18,7 @@
 #include "rag/encoder/pooling.h"
 #include "rag/encoder/wordpiece_tokenizer.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -209,4 +209,4 @@ fs::path default_embedder_path() {
              " is not installed (run scripts/setup.sh, or set LORAG_EMBEDDER to a sentence-transformers folder)");
 }
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

@@ -8,7 +8,7 @@
 
 #include "rag/embedder.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 
 // Loads a sentence-transformers folder (config.json, model.safetensors or
 // pytorch_model.bin, vocab.txt or tokenizer.json, tokenizer_config.json,
@@ -35,4 +35,4 @@ std::unique_ptr<Embedder> load_sentence_embedder(const std::filesystem::path& di
 // UsageError telling how to install it when missing.
 std::filesystem::path default_embedder_path();
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

@@ -15,7 +15,7 @@
 #include "model/text/nfc.h"
 #include "model/text/utf8.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -269,4 +269,4 @@ std::vector<int64_t> WordPieceTokenizer::encode(std::string_view text, int64_t m
   return ids;
 }
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 
 // The options of tokenizers' BertNormalizer and WordPiece model, with the
 // names tokenizer_config.json uses.
@@ -86,4 +86,4 @@ class WordPieceTokenizer {
   int64_t cls_id_ = -1, sep_id_ = -1, pad_id_ = -1, unk_id_ = -1;
 };
 
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

@@ -9,7 +9,7 @@
 #include "model/core/log.h"
 #include "serve/engine/job_prompt.h"
 
-namespace lorag::serve {
+namespace lorag::serve::engine {
 namespace {
 
 int64_t unix_seconds() {
@@ -69,7 +69,7 @@ EngineBackend::EngineBackend(infer::ModelSession session, std::unique_ptr<rag::E
     log::info("store ", s.name, " (", s.dir.string(), "): ", store.stats().documents, " documents, ",
               store.stats().chunks, " chunks");
     auto [it, added] = stores_.emplace(s.name, Store{std::move(store), nullptr});
-    it->second.answerer = std::make_unique<rag::Answerer>(session_.model.net, session_.model.tokenizer,
+    it->second.answerer = std::make_unique<rag::answer::Answerer>(session_.model.net, session_.model.tokenizer,
                                                           *session_.formatter, *session_.generator, *embedder_,
                                                           it->second.store, config_.answer);
   }
@@ -178,7 +178,7 @@ std::vector<Source> EngineBackend::retrieve(const std::string& store, const std:
   retrieve.top_k = top_k;
   const std::vector<rag::Hit> hits = it->second.store.search(embedder_->embed({query}), retrieve);
   // The passages `lorag ask` would give the model: the best that fit the context.
-  const rag::GroundedPrompt prompt = it->second.answerer->build_prompt(query, hits);
+  const rag::answer::GroundedPrompt prompt = it->second.answerer->build_prompt(query, hits);
   std::vector<Source> sources;
   for (size_t i = 0; i < prompt.context.passages.size(); ++i) {
     const rag::Hit& h = prompt.context.passages[i];
@@ -230,4 +230,4 @@ void EngineBackend::unload_adapter(const std::string& name) {
   log::info("adapter ", name, " unloaded");
 }
 
-}  // namespace lorag::serve
+}  // namespace lorag::serve::engine

@@ -22,14 +22,14 @@
 #include "serve/backend.h"
 #include "serve/engine/finish_watcher.h"
 
-namespace lorag::serve {
+namespace lorag::serve::engine {
 
 struct EngineBackendConfig {
   std::string model_id;         // the base model's name in "model", e.g. "SmolLM2-135M-Instruct"
   infer::EngineConfig engine;   // slots (--parallel), context per slot (--ctx-size; 0 = the model's), prefill chunk
   // Grounded answers: instructions, passage headers, context fitting; its
   // `generate.max_new_tokens` is what passages are fitted for, as `lorag ask`.
-  rag::AnswerConfig answer;
+  rag::answer::AnswerConfig answer;
 };
 
 struct NamedStore {
@@ -67,7 +67,7 @@ class EngineBackend : public Backend {
  private:
   struct Store {
     rag::DocumentStore store;
-    std::unique_ptr<rag::Answerer> answerer;  // fits passages to the context as `lorag ask`
+    std::unique_ptr<rag::answer::Answerer> answerer;  // fits passages to the context as `lorag ask`
   };
   std::string engine_adapter(const std::string& model) const;
   std::vector<int64_t> encode(const GenerationJob& job) const;
@@ -87,4 +87,4 @@ class EngineBackend : public Backend {
   std::unique_ptr<infer::Engine> engine_;
 };
 
-}  // namespace lorag::serve
+}  // namespace lorag::serve::engine

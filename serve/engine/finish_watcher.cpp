@@ -4,7 +4,7 @@
 #include <chrono>
 #include <vector>
 
-namespace lorag::serve {
+namespace lorag::serve::engine {
 namespace {
 // The engine resolves a result right after its last token callback; polling
 // this often adds at most this much to a request's end and costs little CPU.
@@ -63,4 +63,4 @@ void FinishWatcher::loop() {
   }
 }
 
-}  // namespace lorag::serve
+}  // namespace lorag::serve::engine

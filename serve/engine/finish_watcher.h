@@ -13,7 +13,7 @@
 
 #include "infer/engine_request.h"
 
-namespace lorag::serve {
+namespace lorag::serve::engine {
 
 class FinishWatcher {
  public:
@@ -46,4 +46,4 @@ class FinishWatcher {
   std::thread thread_;
 };
 
-}  // namespace lorag::serve
+}  // namespace lorag::serve::engine

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "serve/engine/job_prompt.h"
 
-namespace lorag::serve {
+namespace lorag::serve::engine {
 namespace {
 
 std::vector<model::text::ChatMessage> chat_messages(const std::vector<ChatMessage>& messages) {
@@ -70,4 +70,4 @@ std::vector<int64_t> encode_job(const GenerationJob& job, const infer::PromptFor
   return formatter.encode_chat(messages);
 }
 
-}  // namespace lorag::serve
+}  // namespace lorag::serve::engine

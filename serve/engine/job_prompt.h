@@ -14,7 +14,7 @@
 #include "rag/grounded_prompt.h"
 #include "serve/backend.h"
 
-namespace lorag::serve {
+namespace lorag::serve::engine {
 
 // The question a grounded job answers, as the server retrieves for it: the last
 // user message of a chat (the last message when none is the user's), else the prompt.
@@ -36,4 +36,4 @@ std::vector<rag::Hit> hits_of(const std::vector<Source>& sources);
 std::vector<int64_t> encode_job(const GenerationJob& job, const infer::PromptFormatter& formatter,
                                 const model::text::Tokenizer& tokenizer, const rag::GroundedPromptConfig& grounding);
 
-}  // namespace lorag::serve
+}  // namespace lorag::serve::engine

@@ -47,16 +47,16 @@ TEST(FusedRmsNorm, RmsNormCallsItOnCudaAtInference) {
   if (!torch::cuda::is_available() || !cuda::fused_kernels_available()) GTEST_SKIP() << "needs CUDA";
   torch::manual_seed(1);
   for (auto dtype : {torch::kFloat32, torch::kBFloat16, torch::kFloat16}) {
-    for (auto weighting : {NormWeighting::kWeight, NormWeighting::kOnePlusWeight}) {
+    for (auto weighting : {nn::NormWeighting::kWeight, nn::NormWeighting::kOnePlusWeight}) {
       auto opts = torch::TensorOptions().dtype(dtype).device(torch::kCUDA);
-      RmsNorm norm(576, 1e-6, opts, weighting);
+      nn::RmsNorm norm(576, 1e-6, opts, weighting);
       norm->weight.data().copy_(torch::randn({576}, opts));
-      const double offset = weighting == NormWeighting::kOnePlusWeight ? 1.0 : 0.0;
+      const double offset = weighting == nn::NormWeighting::kOnePlusWeight ? 1.0 : 0.0;
       auto x = torch::randn({3, 7, 576}, opts) * 3;
       torch::NoGradGuard no_grad;
       const auto got = norm(x);
       const auto fused = cuda::fused_rms_norm(x, norm->weight, 1e-6, offset);
-      const bool expect_fused = weighting == NormWeighting::kWeight || dtype == torch::kFloat32;
+      const bool expect_fused = weighting == nn::NormWeighting::kWeight || dtype == torch::kFloat32;
       if (expect_fused) {
         EXPECT_TRUE(torch::equal(got, fused)) << c10::toString(dtype) << " offset " << offset;
       } else {  // Gemma3RMSNorm: (1 + w) applied in fp32 before the one rounding
@@ -69,7 +69,7 @@ TEST(FusedRmsNorm, RmsNormCallsItOnCudaAtInference) {
   }
   // Training: autograd needs the LibTorch expression.
   auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(torch::kCUDA);
-  RmsNorm norm(64, 1e-6, opts);
+  nn::RmsNorm norm(64, 1e-6, opts);
   auto x = torch::randn({2, 64}, opts).requires_grad_(true);
   auto y = norm(x);
   ASSERT_TRUE(y.requires_grad());

@@ -8,7 +8,7 @@
 
 #include "model/nn/rms_norm.h"
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 
 torch::Tensor aten_form(const torch::Tensor& x, const torch::Tensor& w, double eps) {
@@ -61,4 +61,4 @@ TEST(RmsNormCpu, ModuleGivesTheSameOutputOnEitherPath) {
 }
 
 }  // namespace
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-namespace lorag::model {
+namespace lorag::model::nn {
 namespace {
 
 torch::Tensor aten_form(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
@@ -41,4 +41,4 @@ TEST(RotaryCpu, LeavesPrefillAutogradAndMixedDtypesToAten) {
 }
 
 }  // namespace
-}  // namespace lorag::model
+}  // namespace lorag::model::nn

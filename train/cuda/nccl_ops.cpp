@@ -7,7 +7,7 @@
 #include "model/cuda/cuda_ops.h"
 #include "train/nccl_ops.h"
 
-namespace lorag::train {
+namespace lorag::train::cuda {
 namespace {
 
 c10::intrusive_ptr<c10d::Backend> make_backend(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
@@ -19,9 +19,9 @@ c10::intrusive_ptr<c10d::Backend> make_backend(const c10::intrusive_ptr<c10d::St
 }
 
 }  // namespace
-}  // namespace lorag::train
+}  // namespace lorag::train::cuda
 
 LORAG_PLUGIN_EXPORT const lorag::train::NcclOps* lorag_cuda_nccl_ops() {
-  static const lorag::train::NcclOps ops{lorag::train::make_backend};
+  static const lorag::train::NcclOps ops{lorag::train::cuda::make_backend};
   return &ops;
 }

@@ -9,7 +9,7 @@
 
 #include "model/cuda/plugin/kernels.h"
 
-namespace lorag::model::cuda::kernels {
+namespace lorag::model::cuda::plugin {
 namespace {
 
 constexpr int kThreads = 256;
@@ -88,4 +88,4 @@ at::Tensor fused_rms_norm(const at::Tensor& x_in, const at::Tensor& weight_in, d
   return out;
 }
 
-}  // namespace lorag::model::cuda::kernels
+}  // namespace lorag::model::cuda::plugin

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace lorag::model::cuda::kernels {
+namespace lorag::model::cuda::plugin {
 
 // See model/cuda/fused_rms_norm.h.
 at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps, double weight_offset);
@@ -17,4 +17,4 @@ at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double 
 at::Tensor quant_dequantize(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, c10::ScalarType dtype);
 at::Tensor quant_matvec(const at::Tensor& blocks, std::uint32_t type, std::int64_t in, const at::Tensor& x);
 
-}  // namespace lorag::model::cuda::kernels
+}  // namespace lorag::model::cuda::plugin

@@ -6,7 +6,7 @@
 
 LORAG_PLUGIN_EXPORT const lorag::model::cuda::ModelCudaOps* lorag_cuda_model_ops() {
 #ifdef LORAG_CUDA_KERNELS
-  namespace k = lorag::model::cuda::kernels;
+  namespace k = lorag::model::cuda::plugin;
   static const lorag::model::cuda::ModelCudaOps ops{k::fused_rms_norm, k::quant_dequantize, k::quant_matvec};
 #else
   static const lorag::model::cuda::ModelCudaOps ops{};

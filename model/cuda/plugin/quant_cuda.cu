@@ -15,7 +15,7 @@
 
 #include "model/cuda/plugin/kernels.h"
 
-namespace lorag::model::cuda::kernels {
+namespace lorag::model::cuda::plugin {
 namespace {
 
 // ggml type ids (model/formats/gguf_type.h).
@@ -219,4 +219,4 @@ at::Tensor quant_matvec(const at::Tensor& blocks, std::uint32_t type, std::int64
   return y;
 }
 
-}  // namespace lorag::model::cuda::kernels
+}  // namespace lorag::model::cuda::plugin

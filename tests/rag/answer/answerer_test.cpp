@@ -17,7 +17,7 @@
 #include "rag/document.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag {
+namespace lorag::rag::answer {
 namespace {
 
 // Counts keywords: dimension d holds how many words of the text are in
@@ -192,4 +192,4 @@ TEST(Answerer, RejectsEmptyAndOverlongQuestions) {
 }
 
 }  // namespace
-}  // namespace lorag::rag
+}  // namespace lorag::rag::answer

@@ -9,7 +9,7 @@
 #include "rag/encoder/wordpiece_tokenizer.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -66,4 +66,4 @@ TEST(MiniLmEmbedder, TokenizerMatchesTransformersOnMixedUnicode) {
 }
 
 }  // namespace
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

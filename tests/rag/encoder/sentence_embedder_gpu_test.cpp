@@ -6,7 +6,7 @@
 #include "rag/encoder/sentence_embedder.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -33,4 +33,4 @@ TEST(SentenceEmbedderGpu, CudaEqualsCpu) {
 }
 
 }  // namespace
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

@@ -15,7 +15,7 @@
 #include "model/formats/safetensors_writer.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -181,4 +181,4 @@ TEST(SentenceEmbedder, DefaultPathFollowsEnvironment) {
 }
 
 }  // namespace
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder

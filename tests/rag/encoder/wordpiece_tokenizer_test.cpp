@@ -10,7 +10,7 @@
 #include "model/core/error.h"
 #include "tests/test_util.h"
 
-namespace lorag::rag {
+namespace lorag::rag::encoder {
 namespace {
 namespace fs = std::filesystem;
 
@@ -83,4 +83,4 @@ TEST(WordPieceTokenizer, SpecialTokenOutsideVocabularyIsAnError) {
 }
 
 }  // namespace
-}  // namespace lorag::rag
+}  // namespace lorag::rag::encoder
