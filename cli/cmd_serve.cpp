@@ -11,6 +11,7 @@
 #include "cli/rag_options.h"
 #include "model/core/error.h"
 #include "model/core/log.h"
+#include "model/core/serial_thread.h"
 #include "rag/encoder/sentence_embedder.h"
 #include "serve/engine/engine_backend.h"
 #include "serve/server.h"
@@ -131,6 +132,9 @@ int run_serve(const Args& args) {
   // Before any thread starts (torch's pools, the engine, HTTP): only sigwait sees the signals.
   serve::block_stop_signals();
 
+  // Only the engine's thread may own an OpenMP pool (model/core/serial_thread.h):
+  // this thread loads the model and then only waits.
+  run_this_thread_serially();
   const std::string path = resolve_model_path(model);
   backend.model_id = flags.model_name.empty() ? model_name(path) : flags.model_name;
   model.model = path;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "model/core/serial_thread.h"
 #include "serve/api_response.h"
 #include "serve/server_impl.h"
 
@@ -176,7 +177,10 @@ Server::Server(Backend& backend, AccessControl access, ServerConfig config)
   const int threads = s.config.http_threads > 0 ? s.config.http_threads : 2 * s.config.max_in_flight + 16;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http.set_payload_max_length(s.config.max_body_bytes);
-  http.set_pre_routing_handler([&s](const auto& req, auto& res) { return detail::authenticate(s, req, res); });
+  http.set_pre_routing_handler([&s](const auto& req, auto& res) {
+    run_this_thread_serially();  // embeddings and FAISS on this worker: no OpenMP pool of its own
+    return detail::authenticate(s, req, res);
+  });
   http.set_logger([&s](const auto& req, const auto& res) { detail::log_line(s, req, res); });
   http.set_error_handler(httplib::Server::HandlerWithResponse([&s](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
