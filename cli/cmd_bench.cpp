@@ -39,7 +39,8 @@ int run_bench(const Args& args) {
                                   "transformers on the same model: bench/bench_generate.py.", all);
     return 0;
   }
-  LORAG_CHECK(what == "generate", UsageError, "lorag bench: expected 'generate' or 'retrieve', got '", what, "'");
+  LORAG_CHECK(what == "generate", UsageError, "what to measure must be generate, retrieve or engine (lorag bench generate ...), ",
+              what.empty() ? std::string("got none") : "got '" + what + "'");
   LORAG_CHECK(bench.prompt_tokens > 0 && bench.new_tokens > 0 && bench.batch > 0 && bench.repeats > 0, UsageError,
               "--prompt-tokens, --new-tokens, --batch and --repeats must be positive");
   validate_adapter_options(adapter);
