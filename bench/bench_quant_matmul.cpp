@@ -56,13 +56,13 @@ int main(int argc, char** argv) {
   const auto file = formats::GgufFile::open(argv[1]);
   std::map<std::string, const formats::GgufTensorInfo*> picked;
   for (const auto& t : file.tensors()) {
-    if (t.dims.size() != 2 || !quant::can_keep_quantized(t.type) || t.dims[1] > 4096) continue;
+    if (t.dims.size() != 2 || !quant::kernels::can_keep_quantized(t.type) || t.dims[1] > 4096) continue;
     const std::string key = std::string(formats::gguf_type_info(t.type).name) + " [" + std::to_string(t.dims[1]) +
                             ", " + std::to_string(t.dims[0]) + "]";
     picked.emplace(key, &t);
   }
   std::printf("%s, %d threads, isa %s, bf16 x; microseconds per matmul (ratio: tiles / int8 rows)\n\n", argv[1],
-              torch::get_num_threads(), std::string(quant::isa_name(quant::active_isa())).c_str());
+              torch::get_num_threads(), std::string(quant::kernels::isa_name(quant::kernels::active_isa())).c_str());
   std::printf("| matrix | rows | int8 rows | tiles | tiles / int8 |\n| --- | --- | --- | --- | --- |\n");
   torch::NoGradGuard no_grad;
   for (const auto& [key, t] : picked) {

@@ -127,7 +127,7 @@ LoadedModel load_gguf_model(const fs::path& path, const LoadOptions& options) {
   }
   if (out.quantized_tensors > 0) {
     log::info("gguf: ", out.quantized_tensors, " matrices kept quantized (", out.quantized_bytes >> 20, " MiB, ",
-              device.is_cuda() ? std::string_view("cuda") : quant::isa_name(quant::active_isa()),
+              device.is_cuda() ? std::string_view("cuda") : quant::kernels::isa_name(quant::kernels::active_isa()),
               " kernels); the rest in ", c10::toString(dtype));
   }
   load_weights(*out.net, *source, kept);

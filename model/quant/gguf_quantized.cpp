@@ -47,7 +47,7 @@ std::set<std::string> keep_quantized_weights(CausalLMImpl& net, std::shared_ptr<
   const std::string arch = file->metadata().get_string("general.architecture");
   std::map<std::string, const formats::GgufTensorInfo*> by_hf;
   for (const auto& info : file->tensors()) {
-    if (!can_keep_quantized(info.type) || info.dims.size() != 2) continue;
+    if (!kernels::can_keep_quantized(info.type) || info.dims.size() != 2) continue;
     if (auto hf = gguf_to_hf_name(arch, info.name)) by_hf[*hf] = &info;
   }
   std::set<std::string> kept;

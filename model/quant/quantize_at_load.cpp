@@ -17,7 +17,7 @@ namespace lorag::model::quant {
 formats::GgufType parse_quantize_type(const std::string& name) {
   for (std::uint32_t id = 0; id < 64; ++id) {
     const auto info = formats::gguf_type_info(id);
-    if (info && info->name == name && can_keep_quantized(info->type) && formats::can_quantize(info->type)) {
+    if (info && info->name == name && kernels::can_keep_quantized(info->type) && formats::can_quantize(info->type)) {
       return info->type;
     }
   }

@@ -53,7 +53,7 @@ void QuantizedWeight::force_max_matvec_rows(std::optional<int64_t> rows) {
 QuantizedWeight::QuantizedWeight(GgufType type, int64_t out_features, int64_t in_features, at::Tensor blocks)
     : type_(type), out_(out_features), in_(in_features), blocks_(std::move(blocks)) {
   const auto& info = formats::gguf_type_info(type);
-  LORAG_CHECK(can_keep_quantized(type), FormatError, "quantized weight: type ", info.name,
+  LORAG_CHECK(kernels::can_keep_quantized(type), FormatError, "quantized weight: type ", info.name,
               " is not kept quantized (expected q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, q5_k or q6_k)");
   LORAG_CHECK(in_ > 0 && out_ > 0 && in_ % info.block_size == 0, ShapeError, "quantized weight: [", out_, ", ", in_,
               "] does not fit ", info.name, " blocks of ", info.block_size, " (in_features must be a multiple)");
@@ -118,6 +118,21 @@ at::Tensor QuantizedWeight::embedding(const at::Tensor& ids, c10::ScalarType dty
 }
 
 namespace {
+using kernels::active_isa;
+using kernels::fp32_activations_forced;
+using kernels::kMaxQ8Rows;
+using kernels::kMaxRows;
+using kernels::Q8Block;
+using kernels::quantize_q8;
+using kernels::row_dot;
+using kernels::row_dot_q8;
+using kernels::RowDot;
+using kernels::RowDotQ8;
+using kernels::rows_dot;
+using kernels::rows_dot_q8;
+using kernels::RowsDot;
+using kernels::RowsDotQ8;
+
 // x rows [N, in] in T → fp32 (a copy only when T is not float).
 template <typename T>
 const float* as_fp32(const T* x_in, int64_t count, std::vector<float>& copy) {

@@ -58,9 +58,9 @@ class GgufDefaultModel : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!fs::exists(default_gguf())) GTEST_SKIP() << default_gguf() << " is not installed (scripts/setup.sh)";
-    model::quant::force_fp32_activations(GetParam() == "keep");
+    model::quant::kernels::force_fp32_activations(GetParam() == "keep");
   }
-  void TearDown() override { model::quant::force_fp32_activations(false); }
+  void TearDown() override { model::quant::kernels::force_fp32_activations(false); }
   model::LoadedModel load() const {
     const std::string mode = GetParam() == "keep_int8" ? "keep" : GetParam();
     return model::load_model(default_gguf(), {.device = "cpu", .dtype = "fp32", .quantized = mode});

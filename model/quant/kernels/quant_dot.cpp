@@ -11,7 +11,7 @@
 #include "model/formats/gguf_dequant_blocks.h"
 #include "model/quant/kernels/quant_dot_q8.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 using formats::GgufType;
 using BlockDequant = void (*)(const std::uint8_t*, std::int64_t, float*);
@@ -178,4 +178,4 @@ RowDot row_dot_scalar(GgufType type) {
 }
 }  // namespace detail
 
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

@@ -12,7 +12,7 @@
 
 #include "model/formats/gguf_type.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 
 // Instruction-set variants of the kernels, in increasing order of preference. The
 // VNNI variants add the int8 dot product (`vpdpbusd`) to the kernels of
@@ -94,4 +94,4 @@ RowsDot rows_dot_avx2(formats::GgufType type);    // nullptr when not built or n
 RowsDot rows_dot_avx512(formats::GgufType type);  // nullptr when not built or not written
 }  // namespace detail
 
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

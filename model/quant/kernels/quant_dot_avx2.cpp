@@ -18,7 +18,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC target("avx2,fma,f16c,ssse3")
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 // Everything in here has internal linkage, so no AVX2 copy of an inline function
 // can be picked by the linker for callers elsewhere.
@@ -63,12 +63,12 @@ struct Ops {
 
 #include "model/quant/kernels/quant_dot_simd.inc"
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels
 
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
-namespace lorag::model::quant::detail {
+namespace lorag::model::quant::kernels::detail {
 // Outside the target region: picking a pointer runs no AVX2 instruction.
 RowDot row_dot_avx2(formats::GgufType type) {
   switch (type) {
@@ -86,11 +86,11 @@ RowDot row_dot_avx2(formats::GgufType type) {
 RowsDot rows_dot_avx2(formats::GgufType type) {
   return type == formats::GgufType::kQ8_0 ? dot_q8_0_many : nullptr;
 }
-}  // namespace lorag::model::quant::detail
+}  // namespace lorag::model::quant::kernels::detail
 
 #else
-namespace lorag::model::quant::detail {
+namespace lorag::model::quant::kernels::detail {
 RowDot row_dot_avx2(formats::GgufType) { return nullptr; }
 RowsDot rows_dot_avx2(formats::GgufType) { return nullptr; }
-}  // namespace lorag::model::quant::detail
+}  // namespace lorag::model::quant::kernels::detail
 #endif

@@ -9,7 +9,7 @@
 
 #include "model/formats/gguf_dequant_blocks.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 using formats::GgufType;
 using BlockDequant = void (*)(const std::uint8_t*, std::int64_t, float*);
@@ -144,4 +144,4 @@ RowsDotQ8 rows_dot_q8_scalar(GgufType type) {
 }
 }  // namespace detail
 
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

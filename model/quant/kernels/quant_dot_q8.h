@@ -12,7 +12,7 @@
 #include "model/formats/gguf_type.h"
 #include "model/quant/kernels/quant_dot.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 
 // 32 values of x as d·q[i]. `s` = d·Σq (the block's sum, for weight types with an
 // offset: Σ(a·w + m)·x = a·Σw·x + m·Σx); `sum16` = Σq over each half (q6_K's
@@ -64,4 +64,4 @@ RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType type);     // nullptr when not 
 RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType type);  // nullptr when not built
 }  // namespace detail
 
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

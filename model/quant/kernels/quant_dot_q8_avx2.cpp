@@ -14,7 +14,7 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,ssse3")
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 struct Ops {
   static __m256i dot(__m256i acc, __m256i u, __m256i s) {
@@ -67,11 +67,11 @@ void quantize_blocks(const float* x, std::int64_t n, Q8Block* out) {
   }
 }
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels
 
 #pragma GCC pop_options
 
-namespace lorag::model::quant::detail {
+namespace lorag::model::quant::kernels::detail {
 RowDotQ8 row_dot_q8_avx2(formats::GgufType type) {
   for (const auto& k : kQ8Kernels) {
     if (k.type == type) return k.fn;
@@ -85,12 +85,12 @@ RowsDotQ8 rows_dot_q8_avx2(formats::GgufType type) {
   return nullptr;
 }
 QuantizeQ8 quantize_q8_avx2() { return quantize_blocks; }
-}  // namespace lorag::model::quant::detail
+}  // namespace lorag::model::quant::kernels::detail
 
 #else
-namespace lorag::model::quant::detail {
+namespace lorag::model::quant::kernels::detail {
 RowDotQ8 row_dot_q8_avx2(formats::GgufType) { return nullptr; }
 RowsDotQ8 rows_dot_q8_avx2(formats::GgufType) { return nullptr; }
 QuantizeQ8 quantize_q8_avx2() { return nullptr; }
-}  // namespace lorag::model::quant::detail
+}  // namespace lorag::model::quant::kernels::detail
 #endif

@@ -20,7 +20,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c,ssse3")
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 namespace avx512_vnni {
 struct Ops {
@@ -30,13 +30,13 @@ struct Ops {
 #include "model/quant/kernels/quant_dot_q8_simd.inc"
 }  // namespace avx512_vnni
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels
 
 #pragma GCC pop_options
 #pragma GCC push_options
 #pragma GCC target("avxvnni,avx2,fma,f16c,ssse3")
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 namespace avx_vnni {
 struct Ops {
@@ -52,12 +52,12 @@ struct Ops {
 #include "model/quant/kernels/quant_dot_q8_simd.inc"
 }  // namespace avx_vnni
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels
 
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
-namespace lorag::model::quant::detail {
+namespace lorag::model::quant::kernels::detail {
 namespace {
 template <typename Table>
 const auto* find(const Table& table, formats::GgufType type) {
@@ -83,13 +83,13 @@ RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType type) {
   const auto* k = find(avx_vnni::kQ8Kernels, type);
   return k ? k->rows : nullptr;
 }
-}  // namespace lorag::model::quant::detail
+}  // namespace lorag::model::quant::kernels::detail
 
 #else
-namespace lorag::model::quant::detail {
+namespace lorag::model::quant::kernels::detail {
 RowDotQ8 row_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
 RowDotQ8 row_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
 RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
 RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
-}  // namespace lorag::model::quant::detail
+}  // namespace lorag::model::quant::kernels::detail
 #endif

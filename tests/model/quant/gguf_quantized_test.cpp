@@ -20,6 +20,7 @@
 
 namespace lorag::model::quant {
 namespace {
+using namespace kernels;  // the ISA and activation test hooks
 
 model::LoadedModel load(const std::filesystem::path& path, const std::string& mode) {
   return model::load_model(path, {.device = "cpu", .dtype = "fp32", .quantized = mode});

@@ -22,7 +22,7 @@
 #include "tests/model/formats/gguf_test_util.h"
 #include "tests/test_util.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 using formats::GgufType;
 
@@ -183,4 +183,4 @@ TEST(QuantDotQ8Rows, EveryKeptTypeHasAKernelInEveryVariant) {
 }
 
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

@@ -19,7 +19,7 @@
 #include "tests/model/formats/gguf_test_util.h"
 #include "tests/test_util.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 using formats::GgufType;
 
@@ -164,4 +164,4 @@ TEST(QuantDotQ8, EveryKeptTypeHasAKernelInEveryVariant) {
 }
 
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

@@ -14,7 +14,7 @@
 #include "tests/model/formats/gguf_test_util.h"
 #include "tests/test_util.h"
 
-namespace lorag::model::quant {
+namespace lorag::model::quant::kernels {
 namespace {
 using formats::GgufType;
 
@@ -111,4 +111,4 @@ TEST(QuantDot, KeepsExactlyTheTypesWithKernels) {
 }
 
 }  // namespace
-}  // namespace lorag::model::quant
+}  // namespace lorag::model::quant::kernels

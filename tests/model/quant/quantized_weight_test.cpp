@@ -16,6 +16,7 @@
 
 namespace lorag::model::quant {
 namespace {
+using namespace kernels;  // the ISA and activation test hooks
 
 // Relative to the largest |x·Wᵀ| entry. fp32: the kernels and the tile matmuls
 // differ from the dense fp32 matmul in summation order only (see quant_kernels_test:
