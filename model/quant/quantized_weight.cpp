@@ -15,6 +15,7 @@
 #include "model/quant/kernels/quant_dot.h"
 #include "model/quant/kernels/quant_dot_q8.h"
 #include "model/quant/quant_cuda.h"
+#include "model/quant/quantized_tiles.h"
 
 namespace lorag::model::quant {
 namespace {
@@ -279,6 +280,7 @@ at::Tensor QuantizedWeight::matmul(const at::Tensor& x) const {
   if (n <= (blocks_.is_cuda() ? kMaxMatvecRowsCuda : forced >= 0 ? forced : kMaxMatvecRows)) {
     return matvec(rows.contiguous()).view(out_shape);  // [..., out]
   }
+  if (!blocks_.is_cuda()) return matmul_tiles_cpu(type_, blocks_, out_, in_, rows).view(out_shape);  // [..., out]
   auto y = torch::empty({n, out_}, x.options());  // [N, out]
   for (int64_t r0 = 0; r0 < out_; r0 += tile_rows()) {
     const int64_t r1 = std::min(out_, r0 + tile_rows());
