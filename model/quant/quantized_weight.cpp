@@ -15,6 +15,7 @@
 #include "model/quant/kernels/quant_dot.h"
 #include "model/quant/kernels/quant_dot_q8.h"
 #include "model/quant/quant_cuda.h"
+#include "model/quant/quantized_tiles.h"
 
 namespace lorag::model::quant {
 namespace {
@@ -129,6 +130,8 @@ using kernels::row_dot_q8;
 using kernels::RowDot;
 using kernels::RowDotQ8;
 using kernels::rows_dot;
+using kernels::row_pair_dot_q8;
+using kernels::RowPairDotQ8;
 using kernels::rows_dot_q8;
 using kernels::RowsDot;
 using kernels::RowsDotQ8;
@@ -169,8 +172,8 @@ void for_each_output(int64_t out, int64_t in, int64_t n, T* y, const DotRow& dot
 // each weight row against up to kMaxQ8Rows x rows per call, so its blocks are
 // unpacked once per group of 8 x rows instead of once per x row.
 template <typename T>
-void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in,
-                   const T* x_in, int64_t n, T* y) {
+void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, RowPairDotQ8 dot_pair, const std::uint8_t* w, int64_t row_bytes,
+                   int64_t out, int64_t in, const T* x_in, int64_t n, T* y) {
   thread_local std::vector<float> x_copy;
   thread_local std::vector<Q8Block> xq;
   const float* x = as_fp32(x_in, n * in, x_copy);
@@ -190,7 +193,15 @@ void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, const std::uint8_t* w, int6
       const int64_t r1 = std::min(end, r0 + tile);
       for (int64_t i0 = 0; i0 < n; i0 += group) {
         const int rows = static_cast<int>(std::min<int64_t>(group, n - i0));
-        for (int64_t r = r0; r < r1; ++r) {
+        int64_t r = r0;
+        if (rows == 1 && dot_pair != nullptr) {  // batch-1 decode: two weight rows per call
+          for (; r + 1 < r1; r += 2) {
+            dot_pair(w + r * row_bytes, row_bytes, xq_data + i0 * nb, in, dot);
+            y[i0 * out + r] = static_cast<T>(dot[0]);
+            y[i0 * out + r + 1] = static_cast<T>(dot[1]);
+          }
+        }
+        for (; r < r1; ++r) {
           if (rows == 1) {  // the one-row kernel inlined: 10% faster than through `dots` for batch-1 decode
             y[i0 * out + r] = static_cast<T>(dot_one(w + r * row_bytes, xq_data + i0 * nb, in));
             continue;
@@ -237,7 +248,8 @@ void matvec_cpu(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t
   if (fp32_activations_forced()) {
     matvec_cpu_fp32(row_dot(type, active_isa()), rows_dot(type, active_isa()), w, row_bytes, out, in, x, n, y);
   } else {
-    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), w, row_bytes, out, in, x, n, y);
+    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), row_pair_dot_q8(type, active_isa()),
+                  w, row_bytes, out, in, x, n, y);
   }
 }
 }  // namespace
@@ -279,6 +291,7 @@ at::Tensor QuantizedWeight::matmul(const at::Tensor& x) const {
   if (n <= (blocks_.is_cuda() ? kMaxMatvecRowsCuda : forced >= 0 ? forced : kMaxMatvecRows)) {
     return matvec(rows.contiguous()).view(out_shape);  // [..., out]
   }
+  if (!blocks_.is_cuda()) return matmul_tiles_cpu(type_, blocks_, out_, in_, rows).view(out_shape);  // [..., out]
   auto y = torch::empty({n, out_}, x.options());  // [N, out]
   for (int64_t r0 = 0; r0 < out_; r0 += tile_rows()) {
     const int64_t r1 = std::min(out_, r0 + tile_rows());

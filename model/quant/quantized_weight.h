@@ -47,10 +47,11 @@ class QuantizedWeight {
   // no autograd. Up to kMaxMatvecRows rows (kMaxMatvecRowsCuda on CUDA): the row kernels (CPU: kernels/quant_dot.h,
   // parallel over output rows, each weight row against 8 x rows per call; CUDA: quant_cuda.h, a warp per output row), fp32
   // accumulation. More rows (prefill, batches): W is
-  // dequantized tile by tile into x's dtype and multiplied with LibTorch's matmul,
-  // so at most one tile (about 4 MiB of fp32) is dense at a time.
+  // dequantized tile by tile into x's dtype and multiplied with LibTorch's matmul:
+  // on CPU each thread its own tile of at most 1 MiB (quantized_tiles.h), on CUDA one
+  // tile (about 4 MiB of fp32) at a time.
   at::Tensor matmul(const at::Tensor& x) const;
-  // grad_out [..., out] → grad_out·W [..., in] by the same tiles (backward of matmul).
+  // grad_out [..., out] → grad_out·W [..., in] by 4 MiB tiles (backward of matmul).
   at::Tensor matmul_transposed(const at::Tensor& grad_out) const;
 
   // CPU: the int8 row dots beat dequantizing every tile up to 16 rows (a continuous

@@ -83,6 +83,25 @@ TEST_P(QuantizedWeightTypes, MatmulMatchesDenseForDecodeAndPrefillShapes) {
   }
 }
 
+// Prefill's tiles (model/quant/quantized_tiles.cpp): x = the identity makes the
+// product W's transpose exactly (products by 1, sums with 0), so every tile must land
+// at its rows and bf16 tiles must round each weight as LibTorch's .to(bf16) does.
+// With 1 and 2 threads, as the output rows split into one tile or several per thread.
+TEST_P(QuantizedWeightTypes, PrefillTilesGiveTheExactTransposeForTheIdentity) {
+  auto [w, dense] = load(GetParam());
+  const int64_t in = w->in_features();
+  ASSERT_GT(in, QuantizedWeight::kMaxMatvecRows);  // the identity's rows take the tile path
+  const int threads = torch::get_num_threads();
+  for (int t : {1, 2}) {
+    torch::set_num_threads(t);
+    const auto eye = torch::eye(in);  // [in, in]
+    EXPECT_TRUE(torch::equal(w->matmul(eye), dense.t())) << t << " threads fp32";
+    EXPECT_TRUE(torch::equal(w->matmul(eye.to(torch::kBFloat16)), dense.to(torch::kBFloat16).t()))
+        << t << " threads bf16";
+  }
+  torch::set_num_threads(threads);
+}
+
 TEST_P(QuantizedWeightTypes, EveryIsaGivesTheSameProductWithinTolerance) {
   auto [w, dense] = load(GetParam());
   auto x = torch::randn({2, w->in_features()});
