@@ -8,11 +8,16 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "model/nn/fast_exp.h"
 #include "model/nn/fused_decode.h"
+
+// The 16-float vectors below stay inside this file's inlined helpers, so the ABI
+// note GCC gives for passing them without AVX-512 does not concern any caller.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace lorag::model::nn {
 namespace {
@@ -21,17 +26,44 @@ inline float to_fp32(float x) { return x; }
 // bf16 is fp32's upper half: a shift the compiler vectorizes (c10's conversion is not).
 inline float to_fp32(c10::BFloat16 x) { return std::bit_cast<float>(static_cast<std::uint32_t>(x.x) << 16); }
 
-// q·k over D in 16 partial sums: the compiler vectorizes that without reassociating.
+// 16 floats as one GCC vector: one zmm in the AVX-512 clone below, two ymm in the
+// AVX2 one, four xmm in the baseline one. Plain loops with 16 partial sums were
+// scalarized by GCC (shuffles per element), so the widths are spelled out here.
+typedef float F32x16 __attribute__((vector_size(64)));
+typedef std::uint32_t U32x16 __attribute__((vector_size(64)));
+typedef std::uint16_t U16x16 __attribute__((vector_size(32)));
+typedef float F32x8 __attribute__((vector_size(32)));
+typedef float F32x4 __attribute__((vector_size(16)));
+
+[[gnu::always_inline]] inline F32x16 load16(const float* p) {
+  F32x16 r;
+  std::memcpy(&r, p, sizeof(r));
+  return r;
+}
+[[gnu::always_inline]] inline F32x16 load16(const c10::BFloat16* p) {
+  U16x16 half;
+  std::memcpy(&half, p, sizeof(half));
+  const U32x16 wide = __builtin_convertvector(half, U32x16) << 16;  // bf16 is fp32's upper half
+  F32x16 r;
+  std::memcpy(&r, &wide, sizeof(r));
+  return r;
+}
+
+[[gnu::always_inline]] inline float sum16(F32x16 v) {
+  const F32x8 h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                  __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const F32x4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+  return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+// q·k over D.
 template <typename T>
 [[gnu::always_inline]] inline float dot(const float* q, const T* k, int64_t d) {
-  float acc[16] = {};
+  F32x16 acc = {};
   int64_t i = 0;
-  for (; i + 16 <= d; i += 16) {
-    for (int j = 0; j < 16; ++j) acc[j] += q[i + j] * to_fp32(k[i + j]);
-  }
-  for (; i < d; ++i) acc[0] += q[i] * to_fp32(k[i]);
-  float sum = 0.0f;
-  for (float a : acc) sum += a;
+  for (; i + 16 <= d; i += 16) acc += load16(q + i) * load16(k + i);
+  float sum = sum16(acc);
+  for (; i < d; ++i) sum += q[i] * to_fp32(k[i]);
   return sum;
 }
 
@@ -47,21 +79,52 @@ template <typename T>
     scores[l] = scale * dot(q, k + l * k_stride, D);
     top = std::max(top, scores[l]);
   }
-  float total = 0.0f;
-  for (int64_t l = 0; l < L; ++l) {
-    const bool keep = !allowed || allowed[l * allowed_stride];
-    scores[l] = keep ? fast_exp(scores[l] - top) : 0.0f;
-    total += scores[l];
+  // Exponentials in one loop and their sum in another, so both vectorize.
+  if (!allowed) {
+    for (int64_t l = 0; l < L; ++l) scores[l] = fast_exp(scores[l] - top);
+  } else {
+    for (int64_t l = 0; l < L; ++l) scores[l] = allowed[l * allowed_stride] ? fast_exp(scores[l] - top) : 0.0f;
   }
-  std::fill(out, out + D, 0.0f);
-  for (int64_t l = 0; l < L; ++l) {
-    const float p = scores[l];
-    if (p == 0.0f) continue;
-    const T* vl = v + l * v_stride;
-    for (int64_t i = 0; i < D; ++i) out[i] += p * to_fp32(vl[i]);
-  }
+  F32x16 partial = {};
+  int64_t l16 = 0;
+  for (; l16 + 16 <= L; l16 += 16) partial += load16(scores + l16);
+  float total = sum16(partial);
+  for (; l16 < L; ++l16) total += scores[l16];
   const float inv = total > 0.0f ? 1.0f / total : 0.0f;
-  for (int64_t i = 0; i < D; ++i) out[i] *= inv;
+  // out = Σ_l p_l·v_l, 16 dimensions at a time so their sums stay in a register across
+  // the keys. Masked keys (p = 0) are skipped: their stale values never count.
+  int64_t i0 = 0;
+  for (; i0 + 16 <= D; i0 += 16) {
+    F32x16 acc = {};
+    if (allowed) {
+      for (int64_t l = 0; l < L; ++l) {
+        if (scores[l] != 0.0f) acc += scores[l] * load16(v + l * v_stride + i0);
+      }
+    } else {
+      // Four keys per step into four sums: one sum would wait on the previous key's
+      // multiply-add (4 cycles) at every key.
+      F32x16 acc1 = {}, acc2 = {}, acc3 = {};
+      int64_t l = 0;
+      for (; l + 4 <= L; l += 4) {
+        const T* vl = v + l * v_stride + i0;
+        acc += scores[l] * load16(vl);
+        acc1 += scores[l + 1] * load16(vl + v_stride);
+        acc2 += scores[l + 2] * load16(vl + 2 * v_stride);
+        acc3 += scores[l + 3] * load16(vl + 3 * v_stride);
+      }
+      for (; l < L; ++l) acc += scores[l] * load16(v + l * v_stride + i0);
+      acc += (acc1 + acc2) + acc3;
+    }
+    acc *= inv;
+    std::memcpy(out + i0, &acc, sizeof(acc));
+  }
+  for (; i0 < D; ++i0) {
+    float acc = 0.0f;
+    for (int64_t l = 0; l < L; ++l) {
+      if (scores[l] != 0.0f) acc += scores[l] * to_fp32(v[l * v_stride + i0]);
+    }
+    out[i0] = acc * inv;
+  }
 }
 
 // The same body compiled for AVX-512, AVX2 and baseline x86-64, picked when the
