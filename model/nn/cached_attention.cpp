@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "model/kv_cache.h"
+#include "model/nn/decode_attention_cpu.h"
 
 namespace lorag::model::nn {
 namespace {
@@ -15,6 +16,11 @@ at::Tensor cached_attention(const at::Tensor& q, at::Tensor k, at::Tensor v, con
                             KvCache* cache, int64_t layer, double scale) {
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // [B, Hkv, L, D]
+  if (!mask.is_causal && (!mask.mask.defined() || mask.mask.scalar_type() == at::kBool)) {
+    // A decode step on the CPU: one loop over the cache instead of SDPA (and, in
+    // bf16, a fp32 copy of the whole cache per layer per token); SDPA elsewhere.
+    if (auto out = decode_attention_cpu(q, k, v, mask.mask, scale); out.defined()) return out;  // [B, 1, H*D]
+  }
   // SDPA's enable_gqa lets each group of H/Hkv query heads share a key/value head
   // without materialising repeated keys.
   auto attn_mask = mask.mask.defined() ? std::optional<at::Tensor>(mask.mask) : std::nullopt;

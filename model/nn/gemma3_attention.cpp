@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "model/nn/cached_attention.h"
+#include "model/nn/group_projection.h"
 #include "model/nn/rotary_embedding.h"
 
 namespace lorag::model::nn {
@@ -27,9 +28,11 @@ Gemma3AttentionImpl::Gemma3AttentionImpl(const ModelConfig& c, int64_t layer_ind
 torch::Tensor Gemma3AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                            const torch::Tensor& sin, const AttentionMask& mask, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1);
-  auto q = q_proj(x).view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
-  auto k = k_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
-  auto v = v_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
+  // One product for q/k/v at decode (x quantized once), else each layer's forward.
+  const auto qkv = project_each({q_proj.get(), k_proj.get(), v_proj.get()}, x);  // [B, T, H*D], 2 × [B, T, Hkv*D]
+  auto q = qkv[0].view({B, T, heads_, head_dim_}).transpose(1, 2);     // [B, H, T, D]
+  auto k = qkv[1].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
+  auto v = qkv[2].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);  // [B, Hkv, T, D]
   // Gemma 3 normalises each head's query and key before the rotation (its
   // replacement for Gemma 2's attention-logit soft-capping).
   q = apply_rotary(q_norm(q), cos, sin);

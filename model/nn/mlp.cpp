@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include "model/core/error.h"
+#include "model/nn/act_mul_cpu.h"
+#include "model/nn/group_projection.h"
 
 namespace lorag::model::nn {
 
@@ -27,7 +29,11 @@ MlpImpl::MlpImpl(const ModelConfig& c, const torch::TensorOptions& options)
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return down_proj(activate(gate_proj(x), activation_) * up_proj(x));  // [B, T, I] → [B, T, C]
+  const auto gate_up = project_each({gate_proj.get(), up_proj.get()}, x);  // 2 × [B, T, I], one product at decode
+  const auto& gate = gate_up[0];
+  const auto& up = gate_up[1];
+  if (auto h = act_mul_cpu(gate, up, activation_); h.defined()) return down_proj(h);  // decode on the CPU
+  return down_proj(activate(gate, activation_) * up);  // [B, T, I] → [B, T, C]
 }
 
 }  // namespace lorag::model::nn

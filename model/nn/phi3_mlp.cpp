@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include "model/nn/act_mul_cpu.h"
+
 namespace lorag::model::nn {
 
 Phi3MlpImpl::Phi3MlpImpl(const ModelConfig& c, const torch::TensorOptions& options)
@@ -14,6 +16,7 @@ Phi3MlpImpl::Phi3MlpImpl(const ModelConfig& c, const torch::TensorOptions& optio
 
 torch::Tensor Phi3MlpImpl::forward(const torch::Tensor& x) {
   auto gate_up = gate_up_proj(x).chunk(2, -1);                        // 2 × [B, T, I]
+  if (auto h = act_mul_cpu(gate_up[0], gate_up[1], activation_); h.defined()) return down_proj(h);  // decode, CPU
   return down_proj(activate(gate_up[0], activation_) * gate_up[1]);  // [B, T, C]
 }
 

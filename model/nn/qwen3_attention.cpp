@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "model/nn/cached_attention.h"
+#include "model/nn/group_projection.h"
 #include "model/nn/rotary_embedding.h"
 
 namespace lorag::model::nn {
@@ -26,10 +27,12 @@ Qwen3AttentionImpl::Qwen3AttentionImpl(const ModelConfig& c, int64_t layer_index
 torch::Tensor Qwen3AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                           const AttentionMask& mask, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1);
+  // One product for q/k/v at decode (x quantized once), else each layer's forward.
+  const auto qkv = project_each({q_proj.get(), k_proj.get(), v_proj.get()}, x);  // [B, T, H*D], 2 × [B, T, Hkv*D]
   // Qwen3Attention normalises over D per head, before the transpose and the rotation.
-  auto q = q_norm(q_proj(x).view({B, T, heads_, head_dim_})).transpose(1, 2);     // [B, H, T, D]
-  auto k = k_norm(k_proj(x).view({B, T, kv_heads_, head_dim_})).transpose(1, 2);  // [B, Hkv, T, D]
-  auto v = v_proj(x).view({B, T, kv_heads_, head_dim_}).transpose(1, 2);          // [B, Hkv, T, D]
+  auto q = q_norm(qkv[0].view({B, T, heads_, head_dim_})).transpose(1, 2);     // [B, H, T, D]
+  auto k = k_norm(qkv[1].view({B, T, kv_heads_, head_dim_})).transpose(1, 2);  // [B, Hkv, T, D]
+  auto v = qkv[2].view({B, T, kv_heads_, head_dim_}).transpose(1, 2);          // [B, Hkv, T, D]
   q = apply_rotary(q, cos, sin);
   k = apply_rotary(k, cos, sin);
   auto out = cached_attention(q, k, v, mask, cache, layer_index_, scale_);  // [B, T, H*D]

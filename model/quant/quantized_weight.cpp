@@ -254,6 +254,93 @@ void matvec_cpu(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t
 }
 }  // namespace
 
+namespace {
+// One weight's share of a group product (matmul_group).
+struct GroupPart {
+  const std::uint8_t* w;
+  int64_t row_bytes, out;
+  RowDotQ8 dot_one;
+  RowsDotQ8 dots;
+  RowPairDotQ8 dot_pair;  // nullptr: one row at a time
+  void* y;  // [N, out] in x's dtype
+};
+
+// matvec_cpu_q8 over the concatenated output rows of several weights: x quantized
+// once, one fork/join instead of one per weight; each row's dot is the same call.
+template <typename T>
+void matvec_group_q8(const std::vector<GroupPart>& parts, int64_t in, const T* x_in, int64_t n) {
+  thread_local std::vector<float> x_copy;
+  thread_local std::vector<Q8Block> xq;
+  const float* x = as_fp32(x_in, n * in, x_copy);
+  const int64_t nb = in / 32;
+  xq.resize(static_cast<std::size_t>(n * nb));
+  quantize_q8(x, n * in, xq.data());
+  const Q8Block* xq_data = xq.data();
+  std::vector<int64_t> first{0};  // parts' first row in the concatenation
+  for (const auto& p : parts) first.push_back(first.back() + p.out);
+  at::parallel_for(0, first.back(), std::max<int64_t>(1, 32768 / in), [&](int64_t begin, int64_t end) {
+    float dot[kMaxQ8Rows];
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const auto& p = parts[k];
+      const int64_t r0 = std::max(begin, first[k]) - first[k], r1 = std::min(end, first[k + 1]) - first[k];
+      T* y = static_cast<T*>(p.y);
+      for (int64_t i0 = 0; i0 < n; i0 += kMaxQ8Rows) {
+        const int rows = static_cast<int>(std::min<int64_t>(kMaxQ8Rows, n - i0));
+        int64_t r = r0;
+        if (rows == 1 && p.dot_pair != nullptr) {  // as matvec_cpu_q8: two weight rows per call
+          for (; r + 1 < r1; r += 2) {
+            p.dot_pair(p.w + r * p.row_bytes, p.row_bytes, xq_data + i0 * nb, in, dot);
+            y[i0 * p.out + r] = static_cast<T>(dot[0]);
+            y[i0 * p.out + r + 1] = static_cast<T>(dot[1]);
+          }
+        }
+        for (; r < r1; ++r) {
+          if (rows == 1) {
+            y[i0 * p.out + r] = static_cast<T>(p.dot_one(p.w + r * p.row_bytes, xq_data + i0 * nb, in));
+            continue;
+          }
+          p.dots(p.w + r * p.row_bytes, xq_data + i0 * nb, nb, rows, in, dot);
+          for (int i = 0; i < rows; ++i) y[(i0 + i) * p.out + r] = static_cast<T>(dot[i]);
+        }
+      }
+    }
+  });
+}
+}  // namespace
+
+std::vector<at::Tensor> QuantizedWeight::matmul_group(const std::vector<const QuantizedWeight*>& weights,
+                                                      const at::Tensor& x) {
+  if (weights.empty() || !x.device().is_cpu() || fp32_activations_forced()) return {};
+  const auto dtype = x.scalar_type();
+  if (dtype != torch::kFloat32 && dtype != torch::kBFloat16) return {};
+  const int64_t in = weights[0]->in_features();
+  if (x.dim() == 0 || x.size(-1) != in) return {};
+  const int64_t forced = g_forced_matvec_rows.load(std::memory_order_relaxed);
+  const int64_t n = x.numel() / in;
+  if (n == 0 || n > (forced >= 0 ? forced : kMaxMatvecRows)) return {};
+  for (const auto* w : weights) {
+    if (w->in_features() != in || !w->blocks().device().is_cpu()) return {};
+  }
+  torch::NoGradGuard no_grad;
+  auto rows = x.reshape({n, in}).contiguous();  // [N, in]
+  std::vector<at::Tensor> outs;
+  std::vector<GroupPart> parts;
+  for (const auto* w : weights) {
+    auto shape = x.sizes().vec();
+    shape.back() = w->out_features();
+    outs.push_back(torch::empty(shape, x.options()));  // [..., out_i]
+    parts.push_back({w->blocks().data_ptr<std::uint8_t>(), w->blocks().size(1), w->out_features(),
+                     row_dot_q8(w->type(), active_isa()), rows_dot_q8(w->type(), active_isa()),
+                     row_pair_dot_q8(w->type(), active_isa()), outs.back().data_ptr()});
+  }
+  if (dtype == torch::kFloat32) {
+    matvec_group_q8(parts, in, rows.data_ptr<float>(), n);
+  } else {
+    matvec_group_q8(parts, in, rows.data_ptr<c10::BFloat16>(), n);
+  }
+  return outs;
+}
+
 at::Tensor QuantizedWeight::matvec(const at::Tensor& rows) const {
   if (blocks_.is_cuda()) {
     return cuda::matvec(blocks_, static_cast<std::uint32_t>(type_), in_, rows).to(rows.scalar_type());  // [N, out]

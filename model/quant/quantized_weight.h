@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "model/formats/gguf_type.h"
 
@@ -51,6 +52,14 @@ class QuantizedWeight {
   // on CPU each thread its own tile of at most 1 MiB (quantized_tiles.h), on CUDA one
   // tile (about 4 MiB of fp32) at a time.
   at::Tensor matmul(const at::Tensor& x) const;
+  // x [..., in] against several CPU weights of one in_features as one parallel region,
+  // x quantized to int8 once (an attention's q/k/v, an MLP's gate/up at decode): one
+  // [..., out_i] per weight in x's dtype, bit-equal to weights[i]->matmul(x). Returns an
+  // empty vector where matmul would not take the int8 row kernels or the weights
+  // differ in in_features or device (CUDA, more than kMaxMatvecRows rows, x kept in
+  // fp32, dtype other than fp32/bf16): the caller then runs each matmul.
+  static std::vector<at::Tensor> matmul_group(const std::vector<const QuantizedWeight*>& weights,
+                                              const at::Tensor& x);
   // grad_out [..., out] → grad_out·W [..., in] by 4 MiB tiles (backward of matmul).
   at::Tensor matmul_transposed(const at::Tensor& grad_out) const;
 
