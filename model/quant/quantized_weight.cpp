@@ -261,7 +261,6 @@ struct GroupPart {
   int64_t row_bytes, out;
   RowDotQ8 dot_one;
   RowsDotQ8 dots;
-  RowPairDotQ8 dot_pair;  // nullptr: one row at a time
   void* y;  // [N, out] in x's dtype
 };
 
@@ -286,15 +285,7 @@ void matvec_group_q8(const std::vector<GroupPart>& parts, int64_t in, const T* x
       T* y = static_cast<T*>(p.y);
       for (int64_t i0 = 0; i0 < n; i0 += kMaxQ8Rows) {
         const int rows = static_cast<int>(std::min<int64_t>(kMaxQ8Rows, n - i0));
-        int64_t r = r0;
-        if (rows == 1 && p.dot_pair != nullptr) {  // as matvec_cpu_q8: two weight rows per call
-          for (; r + 1 < r1; r += 2) {
-            p.dot_pair(p.w + r * p.row_bytes, p.row_bytes, xq_data + i0 * nb, in, dot);
-            y[i0 * p.out + r] = static_cast<T>(dot[0]);
-            y[i0 * p.out + r + 1] = static_cast<T>(dot[1]);
-          }
-        }
-        for (; r < r1; ++r) {
+        for (int64_t r = r0; r < r1; ++r) {
           if (rows == 1) {
             y[i0 * p.out + r] = static_cast<T>(p.dot_one(p.w + r * p.row_bytes, xq_data + i0 * nb, in));
             continue;
@@ -331,7 +322,7 @@ std::vector<at::Tensor> QuantizedWeight::matmul_group(const std::vector<const Qu
     outs.push_back(torch::empty(shape, x.options()));  // [..., out_i]
     parts.push_back({w->blocks().data_ptr<std::uint8_t>(), w->blocks().size(1), w->out_features(),
                      row_dot_q8(w->type(), active_isa()), rows_dot_q8(w->type(), active_isa()),
-                     row_pair_dot_q8(w->type(), active_isa()), outs.back().data_ptr()});
+                     outs.back().data_ptr()});
   }
   if (dtype == torch::kFloat32) {
     matvec_group_q8(parts, in, rows.data_ptr<float>(), n);
