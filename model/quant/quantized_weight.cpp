@@ -130,8 +130,6 @@ using kernels::row_dot_q8;
 using kernels::RowDot;
 using kernels::RowDotQ8;
 using kernels::rows_dot;
-using kernels::row_pair_dot_q8;
-using kernels::RowPairDotQ8;
 using kernels::rows_dot_q8;
 using kernels::RowsDot;
 using kernels::RowsDotQ8;
@@ -172,8 +170,8 @@ void for_each_output(int64_t out, int64_t in, int64_t n, T* y, const DotRow& dot
 // each weight row against up to kMaxQ8Rows x rows per call, so its blocks are
 // unpacked once per group of 8 x rows instead of once per x row.
 template <typename T>
-void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, RowPairDotQ8 dot_pair, const std::uint8_t* w, int64_t row_bytes,
-                   int64_t out, int64_t in, const T* x_in, int64_t n, T* y) {
+void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in,
+                   const T* x_in, int64_t n, T* y) {
   thread_local std::vector<float> x_copy;
   thread_local std::vector<Q8Block> xq;
   const float* x = as_fp32(x_in, n * in, x_copy);
@@ -193,15 +191,7 @@ void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, RowPairDotQ8 dot_pair, cons
       const int64_t r1 = std::min(end, r0 + tile);
       for (int64_t i0 = 0; i0 < n; i0 += group) {
         const int rows = static_cast<int>(std::min<int64_t>(group, n - i0));
-        int64_t r = r0;
-        if (rows == 1 && dot_pair != nullptr) {  // batch-1 decode: two weight rows per call
-          for (; r + 1 < r1; r += 2) {
-            dot_pair(w + r * row_bytes, row_bytes, xq_data + i0 * nb, in, dot);
-            y[i0 * out + r] = static_cast<T>(dot[0]);
-            y[i0 * out + r + 1] = static_cast<T>(dot[1]);
-          }
-        }
-        for (; r < r1; ++r) {
+        for (int64_t r = r0; r < r1; ++r) {
           if (rows == 1) {  // the one-row kernel inlined: 10% faster than through `dots` for batch-1 decode
             y[i0 * out + r] = static_cast<T>(dot_one(w + r * row_bytes, xq_data + i0 * nb, in));
             continue;
@@ -248,8 +238,7 @@ void matvec_cpu(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t
   if (fp32_activations_forced()) {
     matvec_cpu_fp32(row_dot(type, active_isa()), rows_dot(type, active_isa()), w, row_bytes, out, in, x, n, y);
   } else {
-    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), row_pair_dot_q8(type, active_isa()),
-                  w, row_bytes, out, in, x, n, y);
+    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), w, row_bytes, out, in, x, n, y);
   }
 }
 }  // namespace

@@ -114,22 +114,6 @@ RowsDotQ8 rows_dot_q8(GgufType type, Isa isa) {
   return detail::rows_dot_q8_scalar(type);
 }
 
-RowPairDotQ8 row_pair_dot_q8(GgufType type, Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512Vnni:
-      if (auto f = detail::row_pair_dot_q8_avx512_vnni(type)) return f;
-      [[fallthrough]];
-    case Isa::kAvx512:
-    case Isa::kAvx2:
-      return detail::row_pair_dot_q8_avx2(type);
-    case Isa::kAvxVnni:
-      if (auto f = detail::row_pair_dot_q8_avx_vnni(type)) return f;
-      return detail::row_pair_dot_q8_avx2(type);
-    case Isa::kScalar: break;
-  }
-  return nullptr;
-}
-
 namespace detail {
 RowDotQ8 row_dot_q8_scalar(GgufType type) {
   switch (type) {

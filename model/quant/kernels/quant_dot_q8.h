@@ -52,16 +52,6 @@ using RowsDotQ8 = void (*)(const std::uint8_t* w, const Q8Block* x, std::int64_t
 // The several-rows kernel for `type` in variant `isa`, chosen as row_dot_q8 chooses.
 RowsDotQ8 rows_dot_q8(formats::GgufType type, Isa isa);
 
-// y[0] = W row 0 · x and y[1] = W row 1 · x, the rows at w and w + row_bytes: two
-// output rows of a one-x-row product per call, each x block loaded once for both and
-// the two rows' chains interleaved. Bit for bit two calls of the one-row kernel of
-// the same variant.
-using RowPairDotQ8 = void (*)(const std::uint8_t* w, std::int64_t row_bytes, const Q8Block* x, std::int64_t cols,
-                              float* y);
-// The pair kernel for `type` in variant `isa`, chosen as row_dot_q8 chooses, or
-// nullptr where the variant has none (the scalar one).
-RowPairDotQ8 row_pair_dot_q8(formats::GgufType type, Isa isa);
-
 namespace detail {
 RowDotQ8 row_dot_q8_scalar(formats::GgufType type);
 RowDotQ8 row_dot_q8_avx2(formats::GgufType type);         // nullptr when not built
@@ -72,9 +62,6 @@ RowsDotQ8 rows_dot_q8_scalar(formats::GgufType type);
 RowsDotQ8 rows_dot_q8_avx2(formats::GgufType type);         // nullptr when not built
 RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType type);     // nullptr when not built
 RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType type);  // nullptr when not built
-RowPairDotQ8 row_pair_dot_q8_avx2(formats::GgufType type);         // nullptr when not built
-RowPairDotQ8 row_pair_dot_q8_avx_vnni(formats::GgufType type);     // nullptr when not built
-RowPairDotQ8 row_pair_dot_q8_avx512_vnni(formats::GgufType type);  // nullptr when not built
 }  // namespace detail
 
 }  // namespace lorag::model::quant::kernels

@@ -84,12 +84,6 @@ RowsDotQ8 rows_dot_q8_avx2(formats::GgufType type) {
   }
   return nullptr;
 }
-RowPairDotQ8 row_pair_dot_q8_avx2(formats::GgufType type) {
-  for (const auto& k : kQ8Kernels) {
-    if (k.type == type) return k.pair;
-  }
-  return nullptr;
-}
 QuantizeQ8 quantize_q8_avx2() { return quantize_blocks; }
 }  // namespace lorag::model::quant::kernels::detail
 
@@ -97,7 +91,6 @@ QuantizeQ8 quantize_q8_avx2() { return quantize_blocks; }
 namespace lorag::model::quant::kernels::detail {
 RowDotQ8 row_dot_q8_avx2(formats::GgufType) { return nullptr; }
 RowsDotQ8 rows_dot_q8_avx2(formats::GgufType) { return nullptr; }
-RowPairDotQ8 row_pair_dot_q8_avx2(formats::GgufType) { return nullptr; }
 QuantizeQ8 quantize_q8_avx2() { return nullptr; }
 }  // namespace lorag::model::quant::kernels::detail
 #endif

@@ -83,14 +83,6 @@ RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType type) {
   const auto* k = find(avx_vnni::kQ8Kernels, type);
   return k ? k->rows : nullptr;
 }
-RowPairDotQ8 row_pair_dot_q8_avx512_vnni(formats::GgufType type) {
-  const auto* k = find(avx512_vnni::kQ8Kernels, type);
-  return k ? k->pair : nullptr;
-}
-RowPairDotQ8 row_pair_dot_q8_avx_vnni(formats::GgufType type) {
-  const auto* k = find(avx_vnni::kQ8Kernels, type);
-  return k ? k->pair : nullptr;
-}
 }  // namespace lorag::model::quant::kernels::detail
 
 #else
@@ -99,7 +91,5 @@ RowDotQ8 row_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
 RowDotQ8 row_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
 RowsDotQ8 rows_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
 RowsDotQ8 rows_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
-RowPairDotQ8 row_pair_dot_q8_avx512_vnni(formats::GgufType) { return nullptr; }
-RowPairDotQ8 row_pair_dot_q8_avx_vnni(formats::GgufType) { return nullptr; }
 }  // namespace lorag::model::quant::kernels::detail
 #endif

@@ -4,8 +4,7 @@
 // bit for bit the one-row kernel's result for each x row (they keep its per-row
 // summation order), on gguf-py's blocks and on the real default model's blocks. The
 // one-row kernels themselves are checked against dequantize-then-dot in
-// quant_dot_q8_test. Also the pair kernels (two weight rows, one x row: RowPairDotQ8)
-// against two one-row calls, and the fp32-x several-rows kernel of the output head (RowsDot).
+// quant_dot_q8_test. Also the fp32-x several-rows kernel of the output head (RowsDot).
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -68,28 +67,6 @@ void check_equal_to_one_row(GgufType type, const std::uint8_t* w, int64_t rows, 
               << ": got " << got[i] << ", one-row kernel " << want[i];
         }
         ASSERT_EQ(got[n], -1.0f) << what << " " << isa_name(isa) << ": wrote past " << n << " rows";
-      }
-    }
-    // The pair kernel (RowPairDotQ8, batch-1 decode): weight rows r and r + 1 against
-    // each x row, bit for bit two one-row calls.
-    const RowPairDotQ8 pair = row_pair_dot_q8(type, isa);
-    if (isa == Isa::kScalar) {
-      EXPECT_EQ(pair, nullptr) << "the scalar variant has no pair kernel";
-      continue;
-    }
-    ASSERT_NE(pair, nullptr) << what << " " << isa_name(isa);
-    for (int64_t r = 0; r + 1 < rows; ++r) {
-      const std::uint8_t* wr = w + r * row_bytes;
-      for (int i = 0; i < kMaxQ8Rows; ++i) {
-        float got[3] = {0.0f, 0.0f, -1.0f};
-        pair(wr, row_bytes, xq.data() + i * stride, cols, got);
-        for (int j = 0; j < 2; ++j) {
-          const float want = one(wr + j * row_bytes, xq.data() + i * stride, cols);
-          ASSERT_EQ(std::bit_cast<std::uint32_t>(got[j]), std::bit_cast<std::uint32_t>(want))
-              << what << " " << isa_name(isa) << " pair at weight row " << r << ", row " << j << ", x row " << i
-              << ": got " << got[j] << ", one-row kernel " << want;
-        }
-        ASSERT_EQ(got[2], -1.0f) << what << " " << isa_name(isa) << ": the pair kernel wrote a third value";
       }
     }
   }
