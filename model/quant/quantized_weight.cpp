@@ -162,6 +162,18 @@ void for_each_output(int64_t out, int64_t in, int64_t n, T* y, const DotRow& dot
   });
 }
 
+// x rows [N, in] in T as int8 blocks, in a buffer of the calling thread that stays
+// valid until its next call (the workers of a product only read it).
+template <typename T>
+const Q8Block* quantized_rows(const T* x_in, int64_t n, int64_t in) {
+  thread_local std::vector<float> x_copy;
+  thread_local std::vector<Q8Block> xq;
+  const float* x = as_fp32(x_in, n * in, x_copy);
+  xq.resize(static_cast<std::size_t>(n * (in / 32)));
+  quantize_q8(x, n * in, xq.data());
+  return xq.data();
+}
+
 // y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows, written in T.
 // Plain loops instead of ATen ops for the fp32 copy of x, its quantization and the
 // output cast: at decode each op costs a few microseconds, as much as a whole
@@ -172,13 +184,8 @@ void for_each_output(int64_t out, int64_t in, int64_t n, T* y, const DotRow& dot
 template <typename T>
 void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in,
                    const T* x_in, int64_t n, T* y) {
-  thread_local std::vector<float> x_copy;
-  thread_local std::vector<Q8Block> xq;
-  const float* x = as_fp32(x_in, n * in, x_copy);
   const int64_t nb = in / 32;
-  xq.resize(static_cast<std::size_t>(n * nb));
-  quantize_q8(x, n * in, xq.data());
-  const Q8Block* xq_data = xq.data();
+  const Q8Block* xq_data = quantized_rows(x_in, n, in);
   // Groups of 8 rather than 4: 16 rows of SmolLM2's q4_1 / q5_0 / q4_k matrices ran
   // 1.1-1.2x faster under AVX-512 VNNI, q6_k the same (bench/RESULTS.md, fourth stop).
   constexpr int group = kMaxQ8Rows;
@@ -257,13 +264,8 @@ struct GroupPart {
 // once, one fork/join instead of one per weight; each row's dot is the same call.
 template <typename T>
 void matvec_group_q8(const std::vector<GroupPart>& parts, int64_t in, const T* x_in, int64_t n) {
-  thread_local std::vector<float> x_copy;
-  thread_local std::vector<Q8Block> xq;
-  const float* x = as_fp32(x_in, n * in, x_copy);
   const int64_t nb = in / 32;
-  xq.resize(static_cast<std::size_t>(n * nb));
-  quantize_q8(x, n * in, xq.data());
-  const Q8Block* xq_data = xq.data();
+  const Q8Block* xq_data = quantized_rows(x_in, n, in);
   std::vector<int64_t> first{0};  // parts' first row in the concatenation
   for (const auto& p : parts) first.push_back(first.back() + p.out);
   at::parallel_for(0, first.back(), std::max<int64_t>(1, 32768 / in), [&](int64_t begin, int64_t end) {
