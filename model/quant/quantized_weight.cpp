@@ -162,16 +162,18 @@ void for_each_output(int64_t out, int64_t in, int64_t n, T* y, const DotRow& dot
   });
 }
 
-// x rows [N, in] in T as int8 blocks, in a buffer of the calling thread that stays
-// valid until its next call (the workers of a product only read it).
+// x rows [N, in] in T as int8 blocks of one scale per `span` (q8_span), in a buffer
+// of the calling thread per span that stays valid until its next call with that span
+// (the workers of a product only read it).
 template <typename T>
-const Q8Block* quantized_rows(const T* x_in, int64_t n, int64_t in) {
+const Q8Block* quantized_rows(const T* x_in, int64_t n, int64_t in, int span) {
   thread_local std::vector<float> x_copy;
-  thread_local std::vector<Q8Block> xq;
+  thread_local std::vector<Q8Block> xq[2];  // span 32, span 256
+  auto& out = xq[span == 32 ? 0 : 1];
   const float* x = as_fp32(x_in, n * in, x_copy);
-  xq.resize(static_cast<std::size_t>(n * (in / 32)));
-  quantize_q8(x, n * in, xq.data());
-  return xq.data();
+  out.resize(static_cast<std::size_t>(n * (in / 32)));
+  quantize_q8(x, n * in, out.data(), active_isa(), span);
+  return out.data();
 }
 
 // y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows, written in T.
@@ -182,10 +184,10 @@ const Q8Block* quantized_rows(const T* x_in, int64_t n, int64_t in) {
 // each weight row against up to kMaxQ8Rows x rows per call, so its blocks are
 // unpacked once per group of 8 x rows instead of once per x row.
 template <typename T>
-void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in,
-                   const T* x_in, int64_t n, T* y) {
+void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, int span, const std::uint8_t* w, int64_t row_bytes, int64_t out,
+                   int64_t in, const T* x_in, int64_t n, T* y) {
   const int64_t nb = in / 32;
-  const Q8Block* xq_data = quantized_rows(x_in, n, in);
+  const Q8Block* xq_data = quantized_rows(x_in, n, in, span);
   // Groups of 8 rather than 4: 16 rows of SmolLM2's q4_1 / q5_0 / q4_k matrices ran
   // 1.1-1.2x faster under AVX-512 VNNI, q6_k the same (bench/RESULTS.md, fourth stop).
   constexpr int group = kMaxQ8Rows;
@@ -245,7 +247,8 @@ void matvec_cpu(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t
   if (fp32_activations_forced()) {
     matvec_cpu_fp32(row_dot(type, active_isa()), rows_dot(type, active_isa()), w, row_bytes, out, in, x, n, y);
   } else {
-    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), w, row_bytes, out, in, x, n, y);
+    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), kernels::q8_span(type), w, row_bytes,
+                  out, in, x, n, y);
   }
 }
 }  // namespace
@@ -257,21 +260,28 @@ struct GroupPart {
   int64_t row_bytes, out;
   RowDotQ8 dot_one;
   RowsDotQ8 dots;
-  void* y;  // [N, out] in x's dtype
+  int span;  // x's q8_span for this weight's type
+  void* y;   // [N, out] in x's dtype
 };
 
 // matvec_cpu_q8 over the concatenated output rows of several weights: x quantized
-// once, one fork/join instead of one per weight; each row's dot is the same call.
+// once per span the weights need, one fork/join instead of one per weight; each
+// row's dot is the same call.
 template <typename T>
 void matvec_group_q8(const std::vector<GroupPart>& parts, int64_t in, const T* x_in, int64_t n) {
   const int64_t nb = in / 32;
-  const Q8Block* xq_data = quantized_rows(x_in, n, in);
+  const Q8Block* xq_by_span[2] = {nullptr, nullptr};  // span 32, span 256
+  for (const auto& p : parts) {
+    auto& xq = xq_by_span[p.span == 32 ? 0 : 1];
+    if (xq == nullptr) xq = quantized_rows(x_in, n, in, p.span);
+  }
   std::vector<int64_t> first{0};  // parts' first row in the concatenation
   for (const auto& p : parts) first.push_back(first.back() + p.out);
   at::parallel_for(0, first.back(), std::max<int64_t>(1, 32768 / in), [&](int64_t begin, int64_t end) {
     float dot[kMaxQ8Rows];
     for (std::size_t k = 0; k < parts.size(); ++k) {
       const auto& p = parts[k];
+      const Q8Block* xq_data = xq_by_span[p.span == 32 ? 0 : 1];
       const int64_t r0 = std::max(begin, first[k]) - first[k], r1 = std::min(end, first[k + 1]) - first[k];
       T* y = static_cast<T*>(p.y);
       for (int64_t i0 = 0; i0 < n; i0 += kMaxQ8Rows) {
@@ -313,7 +323,7 @@ std::vector<at::Tensor> QuantizedWeight::matmul_group(const std::vector<const Qu
     outs.push_back(torch::empty(shape, x.options()));  // [..., out_i]
     parts.push_back({w->blocks().data_ptr<std::uint8_t>(), w->blocks().size(1), w->out_features(),
                      row_dot_q8(w->type(), active_isa()), rows_dot_q8(w->type(), active_isa()),
-                     outs.back().data_ptr()});
+                     kernels::q8_span(w->type()), outs.back().data_ptr()});
   }
   if (dtype == torch::kFloat32) {
     matvec_group_q8(parts, in, rows.data_ptr<float>(), n);

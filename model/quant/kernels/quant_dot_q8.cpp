@@ -56,26 +56,32 @@ float q8dot_scalar(const std::uint8_t* w, const Q8Block* x, std::int64_t cols) {
 }
 }  // namespace
 
-void quantize_q8(const float* x, std::int64_t n, Q8Block* out, Isa isa) {
+void quantize_q8(const float* x, std::int64_t n, Q8Block* out, Isa isa, int span) {
   if (isa != Isa::kScalar) {
-    if (auto f = detail::quantize_q8_avx2()) return f(x, n, out);
+    if (auto f = detail::quantize_q8_avx2()) return f(x, n, out, span);
   }
-  for (std::int64_t b = 0; b < n / 32; ++b, x += 32, ++out) {
+  for (std::int64_t s0 = 0; s0 < n; s0 += span) {
     float amax = 0.0f;
-    for (int l = 0; l < 32; ++l) amax = std::max(amax, std::fabs(x[l]));
+    for (int l = 0; l < span; ++l) amax = std::max(amax, std::fabs(x[s0 + l]));
     const float d = amax / 127.0f;
     const float id = d > 0.0f ? 1.0f / d : 0.0f;
-    int sum[2] = {0, 0};
-    for (int l = 0; l < 32; ++l) {
-      const int q = static_cast<int>(std::nearbyint(x[l] * id));
-      out->q[l] = static_cast<std::int8_t>(std::clamp(q, -127, 127));
-      sum[l / 16] += out->q[l];
+    for (std::int64_t b = s0 / 32; b < (s0 + span) / 32; ++b) {
+      int sum[2] = {0, 0};
+      for (int l = 0; l < 32; ++l) {
+        const int q = static_cast<int>(std::nearbyint(x[32 * b + l] * id));
+        out[b].q[l] = static_cast<std::int8_t>(std::clamp(q, -127, 127));
+        sum[l / 16] += out[b].q[l];
+      }
+      out[b].d = d;
+      out[b].s = d * static_cast<float>(sum[0] + sum[1]);
+      out[b].sum16[0] = static_cast<std::int16_t>(sum[0]);
+      out[b].sum16[1] = static_cast<std::int16_t>(sum[1]);
     }
-    out->d = d;
-    out->s = d * static_cast<float>(sum[0] + sum[1]);
-    out->sum16[0] = static_cast<std::int16_t>(sum[0]);
-    out->sum16[1] = static_cast<std::int16_t>(sum[1]);
   }
+}
+
+int q8_span(GgufType type) {
+  return type == GgufType::kQ4_K || type == GgufType::kQ5_K || type == GgufType::kQ6_K ? 256 : 32;
 }
 
 RowDotQ8 row_dot_q8(GgufType type, Isa isa) {

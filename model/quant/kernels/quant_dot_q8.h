@@ -24,14 +24,19 @@ struct Q8Block {
   std::int8_t q[32];
 };
 
-// x[0 .. n) → n / 32 blocks (n a multiple of 32): d = max|x| / 127, q = round(x / d)
+// x[0 .. n) → n / 32 blocks (n a multiple of `span`, 32 or 256): d = max|x| / 127
+// over each `span` values (every block of a span carries the same d), q = round(x / d)
 // (to nearest even). The AVX2 variant when `isa` runs it; every variant gives the
 // same blocks.
-void quantize_q8(const float* x, std::int64_t n, Q8Block* out, Isa isa = active_isa());
-using QuantizeQ8 = void (*)(const float* x, std::int64_t n, Q8Block* out);
+void quantize_q8(const float* x, std::int64_t n, Q8Block* out, Isa isa = active_isa(), int span = 32);
+using QuantizeQ8 = void (*)(const float* x, std::int64_t n, Q8Block* out, int span);
+
+// The span x must be quantized with for `type`'s kernels: 256 for q4_k, q5_k and
+// q6_k (their SIMD kernels read one d per super-block, x[8b].d), 32 otherwise.
+int q8_span(formats::GgufType type);
 
 // Σ_k W[k]·x[k] for one row `w` of `cols` values stored as `type` (cols a multiple
-// of the block size) and x as cols / 32 blocks. fp32 accumulation of exact integer
+// of the block size) and x as cols / 32 blocks quantized with q8_span(type). fp32 accumulation of exact integer
 // block sums; the variants differ in summation order only.
 using RowDotQ8 = float (*)(const std::uint8_t* w, const Q8Block* x, std::int64_t cols);
 

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "model/formats/gguf_dequant_blocks.h"
 
@@ -20,6 +21,7 @@ struct Ops {
   static __m256i dot(__m256i acc, __m256i u, __m256i s) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
   }
+  static __m256i dot16(__m256i acc, __m256i a, __m256i b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
   // ggml's bytes_from_bits_32, masked to 0x10.
   static __m256i bits_0x10(std::uint32_t bits) {
     const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
@@ -34,36 +36,34 @@ struct Ops {
 // quantize_q8's arithmetic 8 lanes at a time: the same d, and cvtps rounds to
 // nearest-even as nearbyint does in the default rounding mode, so the blocks are
 // identical to the scalar ones.
-void quantize_blocks(const float* x, std::int64_t n, Q8Block* out) {
+void quantize_blocks(const float* x, std::int64_t n, Q8Block* out, int span) {
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
-  for (std::int64_t b = 0; b < n / 32; ++b, x += 32, ++out) {
-    __m256 v[4];
+  for (std::int64_t s0 = 0; s0 < n; s0 += span) {
     __m256 amax = _mm256_setzero_ps();
-    for (int j = 0; j < 4; ++j) {
-      v[j] = _mm256_loadu_ps(x + 8 * j);
-      amax = _mm256_max_ps(amax, _mm256_and_ps(v[j], abs_mask));
-    }
+    for (int l = 0; l < span; l += 8) amax = _mm256_max_ps(amax, _mm256_and_ps(_mm256_loadu_ps(x + s0 + l), abs_mask));
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     const float d = _mm_cvtss_f32(m) / 127.0f;
     const __m256 id = _mm256_set1_ps(d > 0.0f ? 1.0f / d : 0.0f);
-    __m256i q[4];
-    for (int j = 0; j < 4; ++j) q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], id));
-    // Σq per half: lanes of q[0], q[1] (values 0..15) and q[2], q[3] (16..31).
-    const __m256i h = _mm256_hadd_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
-    alignas(32) std::int32_t hs[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(hs), h);
-    const int s0 = hs[0] + hs[1] + hs[4] + hs[5], s1 = hs[2] + hs[3] + hs[6] + hs[7];
-    // int32 → int8; packs interleave 128-bit lanes, the permutation restores the order.
-    const __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
-    const __m256i p8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p16a, p16b),
-                                                   _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->q), p8);
-    out->d = d;
-    out->s = d * static_cast<float>(s0 + s1);
-    out->sum16[0] = static_cast<std::int16_t>(s0);
-    out->sum16[1] = static_cast<std::int16_t>(s1);
+    for (std::int64_t b = s0 / 32; b < (s0 + span) / 32; ++b) {
+      __m256i q[4];
+      for (int j = 0; j < 4; ++j) q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * b + 8 * j), id));
+      // Σq per half: lanes of q[0], q[1] (values 0..15) and q[2], q[3] (16..31).
+      const __m256i h = _mm256_hadd_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+      alignas(32) std::int32_t hs[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(hs), h);
+      const int sum0 = hs[0] + hs[1] + hs[4] + hs[5], sum1 = hs[2] + hs[3] + hs[6] + hs[7];
+      // int32 → int8; packs interleave 128-bit lanes, the permutation restores the order.
+      const __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
+      const __m256i p8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p16a, p16b),
+                                                     _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q), p8);
+      out[b].d = d;
+      out[b].s = d * static_cast<float>(sum0 + sum1);
+      out[b].sum16[0] = static_cast<std::int16_t>(sum0);
+      out[b].sum16[1] = static_cast<std::int16_t>(sum1);
+    }
   }
 }
 }  // namespace

@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "model/formats/gguf_dequant_blocks.h"
 
@@ -25,6 +26,7 @@ namespace {
 namespace avx512_vnni {
 struct Ops {
   static __m256i dot(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_epi32(acc, u, s); }
+  static __m256i dot16(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_epi32(acc, a, b); }
   static __m256i bits_0x10(std::uint32_t bits) { return _mm256_maskz_mov_epi8(bits, _mm256_set1_epi8(0x10)); }
 };
 #include "model/quant/kernels/quant_dot_q8_simd.inc"
@@ -41,6 +43,7 @@ namespace {
 namespace avx_vnni {
 struct Ops {
   static __m256i dot(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(acc, u, s); }
+  static __m256i dot16(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_avx_epi32(acc, a, b); }
   // ggml's bytes_from_bits_32, masked to 0x10.
   static __m256i bits_0x10(std::uint32_t bits) {
     const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);

@@ -27,15 +27,16 @@ namespace {
 using formats::GgufType;
 
 // kMaxQ8Rows x rows of `cols` values, each its own normal vector (one with a few
-// large outliers, one all zero: d = 0), quantized to int8 blocks, row i at i·stride.
-std::vector<Q8Block> x_rows(int64_t cols, int64_t stride) {
+// large outliers, one all zero: d = 0), quantized to int8 blocks of one scale per
+// `span`, row i at i·stride.
+std::vector<Q8Block> x_rows(int64_t cols, int64_t stride, int span) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal;
   std::vector<Q8Block> xq(static_cast<std::size_t>(kMaxQ8Rows * stride));
   std::vector<float> x(cols);
   for (int i = 0; i < kMaxQ8Rows; ++i) {
     for (int64_t k = 0; k < cols; ++k) x[k] = i == 5 ? 0.0f : normal(rng) * (i == 2 && k % 37 == 0 ? 50.0f : 1.0f);
-    quantize_q8(x.data(), cols, xq.data() + i * stride, Isa::kScalar);
+    quantize_q8(x.data(), cols, xq.data() + i * stride, Isa::kScalar, span);
   }
   return xq;
 }
@@ -46,7 +47,7 @@ std::vector<Q8Block> x_rows(int64_t cols, int64_t stride) {
 void check_equal_to_one_row(GgufType type, const std::uint8_t* w, int64_t rows, int64_t row_bytes, int64_t cols,
                             const std::string& what, int* ran = nullptr) {
   const int64_t stride = cols / 32 + 3;  // x rows need not be adjacent
-  const std::vector<Q8Block> xq = x_rows(cols, stride);
+  const std::vector<Q8Block> xq = x_rows(cols, stride, q8_span(type));
   for (Isa isa : kAllIsas) {
     if (!cpu_runs(isa)) continue;
     if (ran != nullptr) ++*ran;
