@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // AVX2 dequantizers for the block types whose scalar loops the compiler does not
-// vectorize (model/formats): q4_0, q4_1, q5_0, q5_1, q8_0 and q6_K, the tiles that
+// vectorize, or only with SSE2 (model/formats): q4_0, q4_1, q5_0, q5_1, q8_0, q4_K and q6_K, the tiles that
 // prefill dequantizes before its matmul. Bit for bit the scalar code's values: the
 // same products in the same order, each rounded once (no FMA: the target below
 // leaves it out, so `x·d + m` cannot be contracted), and the fp16 scales converted
@@ -71,6 +71,28 @@ void q8_0(const std::uint8_t* src, std::int64_t n_blocks, float* dst) {
   }
 }
 
+// block_q4_K { half d; half dmin; uint8 scales[12]; uint8 qs[128]; }: in each 64
+// values i, dst[64i + l] = (d·sc_2i)·(qs[32i + l] & 15) - dmin·m_2i and dst[64i + 32 + l]
+// the high nibble with sc_2i+1, m_2i+1. GCC left the scalar loop at 16 bytes a step.
+void q4_k(const std::uint8_t* src, std::int64_t n_blocks, float* dst) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  for (std::int64_t b = 0; b < n_blocks; ++b, src += 144) {
+    const float d = fp16_to_fp32(load_u16(src)), dmin = fp16_to_fp32(load_u16(src + 2));
+    for (int i = 0; i < 4; ++i, dst += 64) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 16 + 32 * i));
+      const __m256i u[2] = {_mm256_and_si256(q, low4), _mm256_and_si256(_mm256_srli_epi16(q, 4), low4)};
+      for (int h = 0; h < 2; ++h) {
+        std::uint8_t sc, m;
+        get_scale_min_k4(2 * i + h, src + 4, sc, m);
+        const __m256 vd = _mm256_set1_ps(d * static_cast<float>(sc)), vm = _mm256_set1_ps(dmin * static_cast<float>(m));
+        for (int c = 0; c < 4; ++c) {
+          _mm256_storeu_ps(dst + 32 * h + 8 * c, _mm256_sub_ps(_mm256_mul_ps(vd, chunk_ps(u[h], c, 0)), vm));
+        }
+      }
+    }
+  }
+}
+
 // block_q6_K { uint8 ql[128]; uint8 qh[64]; int8 scales[16]; half d; }: in each half
 // n, dst[32j + l] takes ql[64n + 32·(j&1) + l]'s low (j < 2) or high nibble and bits
 // 2j, 2j+1 of qh[32n + l], scaled by (d·sc[8n + 2j + l/16])·(u - 32).
@@ -121,6 +143,7 @@ BlockDequantFn simd_block_dequant(GgufType type) {
     case GgufType::kQ5_0: return dequant_legacy<22, 16, -1, 2, 6>;
     case GgufType::kQ5_1: return dequant_legacy<24, 0, 2, 4, 8>;
     case GgufType::kQ8_0: return q8_0;
+    case GgufType::kQ4_K: return q4_k;
     case GgufType::kQ6_K: return q6_k;
     default: return nullptr;
   }
