@@ -53,7 +53,9 @@ class QuantizedWeight {
   // tile (about 4 MiB of fp32) at a time.
   at::Tensor matmul(const at::Tensor& x) const;
   // x [..., in] against several CPU weights of one in_features as one parallel region,
-  // x quantized to int8 once (an attention's q/k/v, an MLP's gate/up at decode): one
+  // x quantized to int8 once per scale span its weights need (kernels::q8_span: 32 values
+  // for the legacy types, 256 for the K-quants); for an attention's q/k/v or an MLP's
+  // gate/up at decode. One
   // [..., out_i] per weight in x's dtype, bit-equal to weights[i]->matmul(x). Returns an
   // empty vector where matmul would not take the int8 row kernels or the weights
   // differ in in_features or device (CUDA, more than kMaxMatvecRows rows, x kept in
