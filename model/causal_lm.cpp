@@ -134,7 +134,7 @@ torch::Tensor CausalLMImpl::hidden_states(const ForwardInput& in) {
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {
-  const quant::kernels::ScopedFp32Activations exact_head;  // a quantized head keeps x in fp32 (quant_dot.h)
+  const quant::kernels::ScopedExactArgmax exact_head;  // greedy picks as with fp32 x (quant_dot.h)
   auto out = lm_head           ? lm_head(hidden)                                            // [B, T, V]
              : quantized_embed_ ? quant::quantized_linear(hidden, quantized_embed_, {})        // [B, T, V]
                                 : torch::nn::functional::linear(hidden, model->embed_tokens);  // [B, T, V]

@@ -25,16 +25,18 @@ QuantizedMode resolve_quantized_mode(const std::string& name, bool on_cuda) {
 namespace {
 // The tensor's blocks as a QuantizedWeight [out, in] aliasing the mapping (the
 // deleter holds the file open for as long as the weight lives), or, with `heads`,
-// a copy with llama's q/k row permutation undone.
+// a copy with llama's q/k row permutation undone; `head`: made for the output head
+// (QuantizedWeight::for_output_head).
 std::shared_ptr<const QuantizedWeight> wrap(const std::shared_ptr<const formats::GgufFile>& file,
                                             const formats::GgufTensorInfo& info, const std::vector<int64_t>& shape,
-                                            const c10::Device& device, int64_t heads = 0) {
+                                            const c10::Device& device, int64_t heads = 0, bool head = false) {
   const int64_t row_bytes = static_cast<int64_t>(info.n_bytes) / shape[0];
   auto blocks = torch::from_blob(const_cast<std::uint8_t*>(info.data.data()), {shape[0], row_bytes},
                                  [file](void*) {}, torch::TensorOptions().dtype(torch::kUInt8));
   if (heads > 0) blocks = unpermute_llama_rows(blocks, heads);
   QuantizedWeight weight(info.type, shape[0], shape[1], blocks);
-  auto kept = std::make_shared<const QuantizedWeight>(device.is_cpu() ? std::move(weight) : weight.to(device));
+  if (!device.is_cpu()) weight = weight.to(device);
+  auto kept = std::make_shared<const QuantizedWeight>(head ? weight.for_output_head() : std::move(weight));
   // A copy (unpermuted rows, or blocks on the GPU) replaces the mapped bytes: give
   // their pages back, or RSS counts both (120 MiB of a 1.7B Q4_1 model's q/k).
   if (heads > 0 || !device.is_cpu()) formats::drop_resident_pages(info.data);
@@ -53,7 +55,8 @@ std::set<std::string> keep_quantized_weights(CausalLMImpl& net, std::shared_ptr<
   std::set<std::string> kept;
   const std::string embed = "model.embed_tokens.weight";
   if (auto it = by_hf.find(embed); it != by_hf.end()) {
-    net.set_quantized_embedding(wrap(file, *it->second, it->second->torch_shape(), device));
+    const bool tied_head = !net.lm_head;
+    net.set_quantized_embedding(wrap(file, *it->second, it->second->torch_shape(), device, 0, tied_head));
     kept.insert(embed);
   }
   for (const auto& item : net.named_modules()) {
@@ -70,7 +73,7 @@ std::set<std::string> keep_quantized_weights(CausalLMImpl& net, std::shared_ptr<
     int64_t heads = 0;
     if (arch == "llama" && info.name.find(".attn_q.") != std::string::npos) heads = config.num_attention_heads;
     if (arch == "llama" && info.name.find(".attn_k.") != std::string::npos) heads = config.num_key_value_heads;
-    linear->set_quantized_base(wrap(file, info, shape, device, heads));
+    linear->set_quantized_base(wrap(file, info, shape, device, heads, name == "lm_head.weight"));
     kept.insert(name);
   }
   return kept;

@@ -12,6 +12,7 @@
 
 #include "model/core/error.h"
 #include "model/formats/gguf_dequant.h"
+#include "model/quant/exact_argmax.h"
 #include "model/quant/kernels/quant_dot.h"
 #include "model/quant/kernels/quant_dot_q8.h"
 #include "model/quant/quant_cuda.h"
@@ -72,7 +73,18 @@ QuantizedWeight QuantizedWeight::to(const c10::Device& device) const {
     LORAG_CHECK(cuda::quant_kernels_available(), UsageError, "quantized weight: this build has no cuda kernels ",
                 "(built without nvcc; hint: --quantized dequantize)");
   }
-  return QuantizedWeight(type_, out_, in_, blocks_.to(device).contiguous());
+  QuantizedWeight moved(type_, out_, in_, blocks_.to(device).contiguous());
+  if (device.is_cpu()) moved.magnitudes_ = magnitudes_;
+  return moved;
+}
+
+QuantizedWeight QuantizedWeight::for_output_head() const {
+  QuantizedWeight head = *this;
+  if (blocks_.is_cpu()) {
+    head.magnitudes_ = std::make_shared<const RowMagnitudes>(type_, blocks_.data_ptr<std::uint8_t>(), blocks_.size(1),
+                                                             out_, in_);
+  }
+  return head;
 }
 
 int64_t QuantizedWeight::tile_rows() const { return std::max<int64_t>(1, std::min(out_, kTileElements / in_)); }
@@ -120,6 +132,7 @@ at::Tensor QuantizedWeight::embedding(const at::Tensor& ids, c10::ScalarType dty
 
 namespace {
 using kernels::active_isa;
+using kernels::exact_argmax_scoped;
 using kernels::fp32_activations_forced;
 using kernels::kMaxQ8Rows;
 using kernels::kMaxRows;
@@ -176,18 +189,14 @@ const Q8Block* quantized_rows(const T* x_in, int64_t n, int64_t in, int span) {
   return out.data();
 }
 
-// y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows, written in T.
-// Plain loops instead of ATen ops for the fp32 copy of x, its quantization and the
-// output cast: at decode each op costs a few microseconds, as much as a whole
-// 576-wide matrix-vector product (about 210 such products per SmolLM2 token).
-// The default, as llama.cpp: x quantized to int8 blocks once, integer block dots,
-// each weight row against up to kMaxQ8Rows x rows per call, so its blocks are
+// y[i, r] = dot(W row r, x row i) for N ≤ kMaxMatvecRows input rows quantized as
+// `xq` (n · in / 32 blocks), written in Y. The default, as llama.cpp: integer block
+// dots, each weight row against up to kMaxQ8Rows x rows per call, so its blocks are
 // unpacked once per group of 8 x rows instead of once per x row.
-template <typename T>
-void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, int span, const std::uint8_t* w, int64_t row_bytes, int64_t out,
-                   int64_t in, const T* x_in, int64_t n, T* y) {
+template <typename Y>
+void matvec_q8_blocks(RowDotQ8 dot_one, RowsDotQ8 dots, const std::uint8_t* w, int64_t row_bytes, int64_t out,
+                      int64_t in, const Q8Block* xq_data, int64_t n, Y* y) {
   const int64_t nb = in / 32;
-  const Q8Block* xq_data = quantized_rows(x_in, n, in, span);
   // Groups of 8 rather than 4: 16 rows of SmolLM2's q4_1 / q5_0 / q4_k matrices ran
   // 1.1-1.2x faster under AVX-512 VNNI, q6_k the same (bench/RESULTS.md, fourth stop).
   constexpr int group = kMaxQ8Rows;
@@ -202,15 +211,63 @@ void matvec_cpu_q8(RowDotQ8 dot_one, RowsDotQ8 dots, int span, const std::uint8_
         const int rows = static_cast<int>(std::min<int64_t>(group, n - i0));
         for (int64_t r = r0; r < r1; ++r) {
           if (rows == 1) {  // the one-row kernel inlined: 10% faster than through `dots` for batch-1 decode
-            y[i0 * out + r] = static_cast<T>(dot_one(w + r * row_bytes, xq_data + i0 * nb, in));
+            y[i0 * out + r] = static_cast<Y>(dot_one(w + r * row_bytes, xq_data + i0 * nb, in));
             continue;
           }
           dots(w + r * row_bytes, xq_data + i0 * nb, nb, rows, in, dot);
-          for (int i = 0; i < rows; ++i) y[(i0 + i) * out + r] = static_cast<T>(dot[i]);
+          for (int i = 0; i < rows; ++i) y[(i0 + i) * out + r] = static_cast<Y>(dot[i]);
         }
       }
     }
   });
+}
+
+// The same from x rows [N, in] in T, quantized here. Plain loops instead of ATen ops
+// for the fp32 copy of x, its quantization and the output cast: at decode each op
+// costs a few microseconds, as much as a whole 576-wide matrix-vector product (about
+// 210 such products per SmolLM2 token).
+template <typename T>
+void matvec_cpu_q8(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in, const T* x_in,
+                   int64_t n, T* y) {
+  matvec_q8_blocks(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), w, row_bytes, out, in,
+                   quantized_rows(x_in, n, in, kernels::q8_span(type)), n, y);
+}
+
+// Σx per 32 values of x rows [N, in] (the fp32 kernels' offsets term).
+std::vector<float> sums_of_32(const float* x, int64_t n, int64_t in) {
+  std::vector<float> xsum(static_cast<std::size_t>(n * (in / 32)), 0.0f);  // [N, in/32]
+  for (int64_t k = 0; k < n * in; ++k) xsum[k / 32] += x[k];
+  return xsum;
+}
+
+// The output head (ScopedExactArgmax on a weight made for_output_head): every row with
+// int8 x, then the rows that could hold each x row's maximum again with fp32 x
+// (exact_argmax.h), so argmax(y) is the fp32-x product's.
+template <typename T>
+void matvec_cpu_exact_argmax(GgufType type, const RowMagnitudes& magnitudes, const std::uint8_t* w, int64_t row_bytes,
+                             int64_t out, int64_t in, const T* x_in, int64_t n, T* y) {
+  const int64_t nb = in / 32;
+  const Q8Block* xq = quantized_rows(x_in, n, in, kernels::q8_span(type));
+  thread_local std::vector<float> y_int8;
+  y_int8.resize(static_cast<std::size_t>(n * out));
+  matvec_q8_blocks(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), w, row_bytes, out, in, xq, n,
+                   y_int8.data());
+  std::vector<float> x_copy;
+  const float* x = as_fp32(x_in, n * in, x_copy);
+  const auto xsum = sums_of_32(x, n, in);
+  const RowDot exact = row_dot(type, active_isa());
+  for (int64_t i = 0; i < n; ++i) {
+    const float* yi = y_int8.data() + i * out;
+    for (int64_t r = 0; r < out; ++r) y[i * out + r] = static_cast<T>(yi[r]);
+    const auto rows = argmax_candidates(magnitudes, xq + i * nb, yi);
+    const auto count = static_cast<int64_t>(rows.size());
+    at::parallel_for(0, count, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t k = begin; k < end; ++k) {
+        const int64_t r = rows[static_cast<std::size_t>(k)];
+        y[i * out + r] = static_cast<T>(exact(w + r * row_bytes, x + i * in, xsum.data() + i * nb, in));
+      }
+    });
+  }
 }
 
 // The same with x kept in fp32 (force_fp32_activations, the output head): Σx per 32
@@ -234,21 +291,21 @@ void matvec_cpu_fp32(RowDot dot, RowsDot dots, const std::uint8_t* w, int64_t ro
     });
     return;
   }
-  std::vector<float> xsum(static_cast<std::size_t>(n * (in / 32)), 0.0f);  // [N, in/32]
-  for (int64_t k = 0; k < n * in; ++k) xsum[k / 32] += x[k];
+  const auto xsum = sums_of_32(x, n, in);
   for_each_output(out, in, n, y, [&](int64_t r, int64_t i) {
     return dot(w + r * row_bytes, x + i * in, xsum.data() + i * (in / 32), in);
   });
 }
 
 template <typename T>
-void matvec_cpu(GgufType type, const std::uint8_t* w, int64_t row_bytes, int64_t out, int64_t in, const T* x,
-                int64_t n, T* y) {
-  if (fp32_activations_forced()) {
+void matvec_cpu(GgufType type, const RowMagnitudes* head, const std::uint8_t* w, int64_t row_bytes, int64_t out,
+                int64_t in, const T* x, int64_t n, T* y) {
+  if (fp32_activations_forced() || (exact_argmax_scoped() && head == nullptr)) {
     matvec_cpu_fp32(row_dot(type, active_isa()), rows_dot(type, active_isa()), w, row_bytes, out, in, x, n, y);
+  } else if (exact_argmax_scoped()) {
+    matvec_cpu_exact_argmax(type, *head, w, row_bytes, out, in, x, n, y);
   } else {
-    matvec_cpu_q8(row_dot_q8(type, active_isa()), rows_dot_q8(type, active_isa()), kernels::q8_span(type), w, row_bytes,
-                  out, in, x, n, y);
+    matvec_cpu_q8(type, w, row_bytes, out, in, x, n, y);
   }
 }
 }  // namespace
@@ -302,7 +359,7 @@ void matvec_group_q8(const std::vector<GroupPart>& parts, int64_t in, const T* x
 
 std::vector<at::Tensor> QuantizedWeight::matmul_group(const std::vector<const QuantizedWeight*>& weights,
                                                       const at::Tensor& x) {
-  if (weights.empty() || !x.device().is_cpu() || fp32_activations_forced()) return {};
+  if (weights.empty() || !x.device().is_cpu() || fp32_activations_forced() || exact_argmax_scoped()) return {};
   const auto dtype = x.scalar_type();
   if (dtype != torch::kFloat32 && dtype != torch::kBFloat16) return {};
   const int64_t in = weights[0]->in_features();
@@ -343,13 +400,13 @@ at::Tensor QuantizedWeight::matvec(const at::Tensor& rows) const {
   const int64_t row_bytes = blocks_.size(1);
   switch (rows.scalar_type()) {
     case torch::kFloat32:
-      matvec_cpu(type_, w, row_bytes, out_, in_, rows.data_ptr<float>(), n, y.data_ptr<float>());
+      matvec_cpu(type_, magnitudes_.get(), w, row_bytes, out_, in_, rows.data_ptr<float>(), n, y.data_ptr<float>());
       break;
     case torch::kBFloat16:
-      matvec_cpu(type_, w, row_bytes, out_, in_, rows.data_ptr<c10::BFloat16>(), n, y.data_ptr<c10::BFloat16>());
+      matvec_cpu(type_, magnitudes_.get(), w, row_bytes, out_, in_, rows.data_ptr<c10::BFloat16>(), n, y.data_ptr<c10::BFloat16>());
       break;
     case torch::kHalf:
-      matvec_cpu(type_, w, row_bytes, out_, in_, rows.data_ptr<c10::Half>(), n, y.data_ptr<c10::Half>());
+      matvec_cpu(type_, magnitudes_.get(), w, row_bytes, out_, in_, rows.data_ptr<c10::Half>(), n, y.data_ptr<c10::Half>());
       break;
     default:
       return matvec(rows.to(torch::kFloat32)).to(rows.scalar_type());

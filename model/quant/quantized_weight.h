@@ -17,6 +17,8 @@
 
 namespace lorag::model::quant {
 
+class RowMagnitudes;  // exact_argmax.h
+
 class QuantizedWeight {
  public:
   // Wraps `blocks`, a CPU or CUDA uint8 tensor [out, row_bytes] holding each output row as
@@ -34,6 +36,11 @@ class QuantizedWeight {
   // The same weight with its blocks on `device` (CUDA: the kernels of quant_cuda.h
   // run it; throws UsageError when this build has none).
   QuantizedWeight to(const c10::Device& device) const;
+  // The same weight made for an output head (CPU): Σ|w| of every row per 256 columns
+  // (exact_argmax.h, 4 bytes per 256 weights, computed here once), so that its
+  // products under a kernels::ScopedExactArgmax run every row with int8 x and only
+  // the rows that could hold a maximum with fp32 x. Others run all rows in fp32 x there.
+  QuantizedWeight for_output_head() const;
 
   // Rows [row0, row1) as a dense [row1 - row0, in] tensor in `dtype` (exact in fp32:
   // ggml's dequantization, model/formats). Parallel over rows.
@@ -82,6 +89,7 @@ class QuantizedWeight {
   formats::GgufType type_;
   int64_t out_, in_;
   at::Tensor blocks_;
+  std::shared_ptr<const RowMagnitudes> magnitudes_;  // set by for_output_head, on CPU
 };
 
 // x·Wᵀ (+ bias) for a LoraLinear's quantized base. With grad mode on and x requiring

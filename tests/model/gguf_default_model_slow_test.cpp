@@ -50,10 +50,10 @@ fs::path reference_dir() {
 // matmul in summation order only, so the same tolerance and the same greedy text
 // must hold. "keep_int8" is what lorag runs by default: the row kernels quantize x
 // to int8 blocks as llama.cpp does (quant_dot_q8.h) in the one-token decode steps,
-// whose greedy text must still hold. The output head keeps fp32 x
-// (ScopedFp32Activations): with int8 x there the first answer token to "What is the
-// capital of France?" flips (a 25.325 vs 25.243 tie, reproduced by rounding
-// transformers' final hidden state alike).
+// whose greedy text must still hold. The output head screens with int8 x and redoes
+// in fp32 x the rows that could hold the maximum (ScopedExactArgmax, exact_argmax.h):
+// with int8 x alone the first answer token to "What is the capital of France?" flips
+// (a 25.325 vs 25.243 tie, reproduced by rounding transformers' final hidden state alike).
 class GgufDefaultModel : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {

@@ -122,14 +122,15 @@ void force_isa(std::optional<Isa> isa) {
 }
 
 namespace {
-thread_local bool t_fp32_activations = false;
+thread_local bool t_exact_argmax = false;
 }  // namespace
 
 void force_fp32_activations(bool on) { g_fp32_activations.store(on, std::memory_order_relaxed); }
-bool fp32_activations_forced() { return t_fp32_activations || g_fp32_activations.load(std::memory_order_relaxed); }
+bool fp32_activations_forced() { return g_fp32_activations.load(std::memory_order_relaxed); }
 
-ScopedFp32Activations::ScopedFp32Activations() : previous_(t_fp32_activations) { t_fp32_activations = true; }
-ScopedFp32Activations::~ScopedFp32Activations() { t_fp32_activations = previous_; }
+ScopedExactArgmax::ScopedExactArgmax() : previous_(t_exact_argmax) { t_exact_argmax = true; }
+ScopedExactArgmax::~ScopedExactArgmax() { t_exact_argmax = previous_; }
+bool exact_argmax_scoped() { return t_exact_argmax; }
 
 bool can_keep_quantized(GgufType type) { return block_dequant(type) != nullptr; }
 

@@ -37,24 +37,30 @@ void force_isa(std::optional<Isa> isa);
 
 // Decode-time products quantize x to int8 blocks (kernels/quant_dot_q8.h), as
 // llama.cpp does, unless this test hook forces the fp32-activation row kernels
-// below (RowDot). Not meant to be called while kernels run on other threads.
+// below (RowDot) for every product, the output head's included. Not meant to be
+// called while kernels run on other threads.
 void force_fp32_activations(bool on);
-// Whether forced, globally or by a ScopedFp32Activations on this thread.
 bool fp32_activations_forced();
 
-// While alive, products on this thread keep x in fp32: for the output head, whose
-// argmax picks greedy tokens; 8-bit x flips near ties there (the default model's
-// first answer token to "What is the capital of France?": logits 25.325 vs 25.243).
-class ScopedFp32Activations {
+// While alive, products on this thread give each x row's largest output as fp32 x
+// would: for the output head, whose argmax picks greedy tokens, where 8-bit x alone
+// flips near ties (the default model's first answer token to "What is the capital
+// of France?": logits 25.325 vs 25.243). A weight made for it
+// (QuantizedWeight::for_output_head) screens with int8 x and redoes in fp32 x only
+// the rows that could hold the maximum (model/quant/exact_argmax.h); any other runs
+// every row with fp32 x.
+class ScopedExactArgmax {
  public:
-  ScopedFp32Activations();
-  ~ScopedFp32Activations();
-  ScopedFp32Activations(const ScopedFp32Activations&) = delete;
-  ScopedFp32Activations& operator=(const ScopedFp32Activations&) = delete;
+  ScopedExactArgmax();
+  ~ScopedExactArgmax();
+  ScopedExactArgmax(const ScopedExactArgmax&) = delete;
+  ScopedExactArgmax& operator=(const ScopedExactArgmax&) = delete;
 
  private:
   bool previous_;
 };
+// Whether a ScopedExactArgmax is alive on this thread.
+bool exact_argmax_scoped();
 
 // Whether lorag keeps tensors of `type` quantized (q4_0, q4_1, q5_0, q5_1, q8_0,
 // q4_k, q5_k, q6_k); others are dequantized at load.

@@ -57,7 +57,7 @@ TEST(QuantizedGroup, DeclinesWhatTheRowKernelsDoNotTake) {
                   .empty())
       << "prefill rows go through the tiles";
   EXPECT_TRUE(QuantizedWeight::matmul_group({small.get()}, x.to(torch::kHalf)).empty());
-  const kernels::ScopedFp32Activations exact;  // the output head's fp32 x
+  const kernels::ScopedExactArgmax exact;  // the output head
   EXPECT_TRUE(QuantizedWeight::matmul_group({small.get()}, x).empty());
 }
 

@@ -166,7 +166,7 @@ TEST_P(QuantizedWeightTypes, SeveralInt8RowsEqualEachRowAloneAndTheDenseProduct)
 // which other streams share its decode step.
 TEST_P(QuantizedWeightTypes, SeveralFp32RowsEqualEachRowAlone) {
   auto [w, dense] = load(GetParam());
-  const ScopedFp32Activations fp32_x;
+  const ScopedExactArgmax fp32_x;  // a weight not made for_output_head: all rows in fp32 x
   torch::manual_seed(9);
   auto x = torch::randn({11, w->in_features()});
   for (Isa isa : kAllIsas) {
@@ -181,7 +181,7 @@ TEST_P(QuantizedWeightTypes, SeveralFp32RowsEqualEachRowAlone) {
   force_isa(std::nullopt);
 }
 
-TEST(QuantizedWeight, ScopedFp32ActivationsSwitchesOnlyItsThreadAndScope) {
+TEST(QuantizedWeight, ScopedExactArgmaxSwitchesOnlyItsThreadAndScope) {
   auto [w, dense] = load("q4_1");
   torch::manual_seed(6);
   auto x = torch::randn({1, w->in_features()});
@@ -192,7 +192,7 @@ TEST(QuantizedWeight, ScopedFp32ActivationsSwitchesOnlyItsThreadAndScope) {
     fp32_y = w->matmul(x);
   }
   {
-    const ScopedFp32Activations scoped;
+    const ScopedExactArgmax scoped;
     scoped_y = w->matmul(x);
     std::thread([&] { other_thread_y = w->matmul(x); }).join();
   }
