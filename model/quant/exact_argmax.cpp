@@ -2,6 +2,7 @@
 #include "model/quant/exact_argmax.h"
 
 #include <ATen/Parallel.h>
+#include <c10/util/Half.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,50 +14,27 @@ namespace lorag::model::quant {
 namespace {
 // d / 2 of the rounding, plus 2% for what neither bound counts: the fp32 roundoff of
 // the int8 and the fp32 kernels (below 0.1% of the bound for rows of up to 8192
-// columns) and of M itself.
+// columns) and of M's sums.
 constexpr float kHalfScaleMargin = 0.51f;
 
-// (d_g / 2)·margin for each group of x's blocks.
+// fp16 at or above v (v ≥ 0): M stays an upper bound after rounding.
+std::uint16_t half_at_least(float v) {
+  std::uint16_t h = c10::detail::fp16_ieee_from_fp32_value(v);
+  if (c10::detail::fp16_ieee_to_fp32_value(h) < v) ++h;  // the next fp16 up (positive values)
+  return h;
+}
+
+// (d_g / 2)·margin for each of x's scale spans.
 std::vector<float> half_scales(const RowMagnitudes& m, const kernels::Q8Block* x) {
-  constexpr std::int64_t kBlocksPerGroup = RowMagnitudes::kGroup / 32;
-  const std::int64_t nb = m.in() / 32;
-  std::vector<float> half(static_cast<std::size_t>(m.groups()), 0.0f);
-  for (std::int64_t b = 0; b < nb; ++b) {
-    auto& h = half[static_cast<std::size_t>(b / kBlocksPerGroup)];
-    h = std::max(h, std::abs(x[b].d) * kHalfScaleMargin);
-  }
+  std::vector<float> half(static_cast<std::size_t>(m.groups()));
+  // Every block of a span carries the span's d (quantize_q8).
+  for (std::int64_t g = 0; g < m.groups(); ++g) half[g] = std::abs(x[g * (m.span() / 32)].d) * kHalfScaleMargin;
   return half;
 }
-}  // namespace
 
-RowMagnitudes::RowMagnitudes(formats::GgufType type, const std::uint8_t* blocks, std::int64_t row_bytes,
-                             std::int64_t out, std::int64_t in)
-    : out_(out),
-      in_(in),
-      groups_((in + kGroup - 1) / kGroup),
-      m_(static_cast<std::size_t>(out * groups_), 0.0f),
-      largest_(static_cast<std::size_t>(groups_), 0.0f) {
-  at::parallel_for(0, out, std::max<std::int64_t>(1, 16384 / in), [&](std::int64_t begin, std::int64_t end) {
-    std::vector<float> row(static_cast<std::size_t>(in));
-    for (std::int64_t r = begin; r < end; ++r) {
-      formats::dequantize_row(type, blocks + r * row_bytes, in, row.data());
-      for (std::int64_t g = 0; g < groups_; ++g) {
-        float sum = 0.0f;
-        for (std::int64_t k = g * kGroup; k < std::min(in, (g + 1) * kGroup); ++k) sum += std::abs(row[k]);
-        m_[static_cast<std::size_t>(r * groups_ + g)] = sum;
-      }
-    }
-  });
-  for (std::int64_t r = 0; r < out; ++r) {
-    for (std::int64_t g = 0; g < groups_; ++g) largest_[g] = std::max(largest_[g], m_[r * groups_ + g]);
-  }
-}
-
-namespace {
 float bound_of(const RowMagnitudes& m, const std::vector<float>& half, std::int64_t r) {
-  const float* mr = m.row(r);
   float bound = 0.0f;
-  for (std::int64_t g = 0; g < m.groups(); ++g) bound += half[static_cast<std::size_t>(g)] * mr[g];
+  for (std::int64_t g = 0; g < m.groups(); ++g) bound += half[static_cast<std::size_t>(g)] * m.at(r, g);
   return bound;
 }
 
@@ -73,6 +51,31 @@ float largest_value(const float* y, std::int64_t n) {
   return best;
 }
 }  // namespace
+
+RowMagnitudes::RowMagnitudes(formats::GgufType type, const std::uint8_t* blocks, std::int64_t row_bytes,
+                             std::int64_t out, std::int64_t in)
+    : out_(out), in_(in), span_(kernels::q8_span(type)), m_(static_cast<std::size_t>(out * (in / span_))) {
+  const std::int64_t groups = in / span_;
+  at::parallel_for(0, out, std::max<std::int64_t>(1, 16384 / in), [&](std::int64_t begin, std::int64_t end) {
+    std::vector<float> row(static_cast<std::size_t>(in));
+    for (std::int64_t r = begin; r < end; ++r) {
+      formats::dequantize_row(type, blocks + r * row_bytes, in, row.data());
+      for (std::int64_t g = 0; g < groups; ++g) {
+        float sum = 0.0f;
+        for (std::int64_t k = g * span_; k < (g + 1) * span_; ++k) sum += std::abs(row[k]);
+        m_[static_cast<std::size_t>(r * groups + g)] = half_at_least(sum);
+      }
+    }
+  });
+  largest_.assign(static_cast<std::size_t>(groups), 0.0f);
+  for (std::int64_t r = 0; r < out; ++r) {
+    for (std::int64_t g = 0; g < groups; ++g) largest_[g] = std::max(largest_[g], at(r, g));
+  }
+}
+
+float RowMagnitudes::at(std::int64_t r, std::int64_t g) const {
+  return c10::detail::fp16_ieee_to_fp32_value(m_[static_cast<std::size_t>(r * groups() + g)]);
+}
 
 float int8_error_bound(const RowMagnitudes& m, const kernels::Q8Block* x, std::int64_t r) {
   return bound_of(m, half_scales(m, x), r);

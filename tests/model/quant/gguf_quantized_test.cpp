@@ -137,6 +137,35 @@ TEST(GgufQuantized, Int8DecodeStepsStayNearTheFullForward) {
   force_isa(std::nullopt);
 }
 
+// The tied Q8_0 head, made for the output head at load (exact_argmax.h): at each
+// int8 decode step its greedy pick and the winning logit are what the same hidden
+// state gives with fp32 x through the head; the other logits carry int8 x's error,
+// which shows that the screened path ran rather than fp32 x throughout.
+TEST(GgufQuantized, HeadPicksWhatFp32XPicksOnEachStep) {
+  const auto dir = test::fixture("quant_models/mixed");
+  auto ref = test::read_tensors(dir / "reference.safetensors");
+  auto m = load(dir / "model.gguf", "keep");
+  ASSERT_TRUE(m.net->quantized_embedding() && !m.net->lm_head) << "the fixture's head is its tied embedding";
+  torch::NoGradGuard no_grad;
+  auto ids = ref.at("input_ids").slice(0, 0, 1);  // [1, 24]
+  model::KvCache cache(m.config, 1, ids.size(1), torch::dtype(torch::kFloat32));
+  int screened_steps = 0;
+  for (int64_t t = 0; t < ids.size(1); ++t) {
+    auto h = m.net->hidden_states({.input_ids = ids.slice(1, t, t + 1), .cache = &cache});  // [1, 1, C]
+    const auto got = m.net->logits(h)[0][0];                                                // [V]
+    torch::Tensor want;
+    {
+      const Fp32Activations fp32_x;
+      want = m.net->logits(h)[0][0];  // [V]
+    }
+    const auto pick = want.argmax().item<int64_t>();
+    EXPECT_EQ(got.argmax().item<int64_t>(), pick) << "step " << t;
+    EXPECT_EQ(got[pick].item<float>(), want[pick].item<float>()) << "step " << t;
+    screened_steps += !torch::equal(got, want);
+  }
+  EXPECT_EQ(screened_steps, ids.size(1));
+}
+
 // QLoRA: adapters on every projection of a quantized base get the gradients they get
 // on the dequantized base (the backward of each quantized matmul is grad·W through
 // dequantized tiles), and the base itself gets none.
