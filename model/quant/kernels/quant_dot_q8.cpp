@@ -66,16 +66,16 @@ void quantize_q8(const float* x, std::int64_t n, Q8Block* out, Isa isa, int span
     const float d = amax / 127.0f;
     const float id = d > 0.0f ? 1.0f / d : 0.0f;
     for (std::int64_t b = s0 / 32; b < (s0 + span) / 32; ++b) {
-      int sum[2] = {0, 0};
+      int sum = 0;
       for (int l = 0; l < 32; ++l) {
         const int q = static_cast<int>(std::nearbyint(x[32 * b + l] * id));
         out[b].q[l] = static_cast<std::int8_t>(std::clamp(q, -127, 127));
-        sum[l / 16] += out[b].q[l];
+        sum += out[b].q[l];
       }
       out[b].d = d;
-      out[b].s = d * static_cast<float>(sum[0] + sum[1]);
-      out[b].sum16[0] = static_cast<std::int16_t>(sum[0]);
-      out[b].sum16[1] = static_cast<std::int16_t>(sum[1]);
+      out[b].s = d * static_cast<float>(sum);
+      std::fill(std::begin(out[b].span_sums), std::end(out[b].span_sums), std::int16_t{0});
+      out[s0 / 32].span_sums[(b - s0 / 32) % 8] = static_cast<std::int16_t>(sum);  // spans hold at most 8 blocks
     }
   }
 }

@@ -15,14 +15,17 @@
 namespace lorag::model::quant::kernels {
 
 // 32 values of x as d·q[i]. `s` = d·Σq (the block's sum, for weight types with an
-// offset: Σ(a·w + m)·x = a·Σw·x + m·Σx); `sum16` = Σq over each half (q6_K's
-// offset of 32 is scaled per 16 values).
+// offset: Σ(a·w + m)·x = a·Σw·x + m·Σx). The first block of each scale span holds
+// `span_sums`, Σq of each of the span's first 8 blocks side by side (zero past the
+// span, and in the span's other blocks), so that q4_K's 8 mins meet them in one
+// pmaddwd rather than in 8 scalar products per weight row.
 struct Q8Block {
   float d;
   float s;
-  std::int16_t sum16[2];
+  std::int16_t span_sums[8];
   std::int8_t q[32];
 };
+static_assert(sizeof(Q8Block) == 56);
 
 // x[0 .. n) → n / 32 blocks (n a multiple of `span`, 32 or 256): d = max|x| / 127
 // over each `span` values (every block of a span carries the same d), q = round(x / d)

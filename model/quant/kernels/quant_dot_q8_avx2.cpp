@@ -49,7 +49,7 @@ void quantize_blocks(const float* x, std::int64_t n, Q8Block* out, int span) {
     for (std::int64_t b = s0 / 32; b < (s0 + span) / 32; ++b) {
       __m256i q[4];
       for (int j = 0; j < 4; ++j) q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * b + 8 * j), id));
-      // Σq per half: lanes of q[0], q[1] (values 0..15) and q[2], q[3] (16..31).
+      // Σq: lanes of q[0], q[1] (values 0..15) and q[2], q[3] (16..31).
       const __m256i h = _mm256_hadd_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
       alignas(32) std::int32_t hs[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(hs), h);
@@ -61,8 +61,8 @@ void quantize_blocks(const float* x, std::int64_t n, Q8Block* out, int span) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q), p8);
       out[b].d = d;
       out[b].s = d * static_cast<float>(sum0 + sum1);
-      out[b].sum16[0] = static_cast<std::int16_t>(sum0);
-      out[b].sum16[1] = static_cast<std::int16_t>(sum1);
+      std::fill(std::begin(out[b].span_sums), std::end(out[b].span_sums), std::int16_t{0});
+      out[s0 / 32].span_sums[(b - s0 / 32) % 8] = static_cast<std::int16_t>(sum0 + sum1);
     }
   }
 }

@@ -123,15 +123,15 @@ TEST(QuantDotQ8, QuantizedXIsWithinHalfAStepAndCarriesItsSums) {
   quantize_q8(x.data(), 96, xq.data());
   EXPECT_EQ(xq[1].d, 0.0f);
   for (int b = 0; b < 3; ++b) {
-    int sum[2] = {0, 0};
+    int sum = 0;
     for (int l = 0; l < 32; ++l) {
       EXPECT_LE(std::fabs(xq[b].d * xq[b].q[l] - x[32 * b + l]), 0.5f * xq[b].d * (1 + 1e-6f) + 1e-35f) << b << "," << l;
       EXPECT_LE(std::abs(xq[b].q[l]), 127);
-      sum[l / 16] += xq[b].q[l];
+      sum += xq[b].q[l];
     }
-    EXPECT_EQ(xq[b].sum16[0], sum[0]);
-    EXPECT_EQ(xq[b].sum16[1], sum[1]);
-    EXPECT_FLOAT_EQ(xq[b].s, xq[b].d * static_cast<float>(sum[0] + sum[1]));
+    EXPECT_EQ(xq[b].span_sums[0], sum);  // a span of 32: each block is its span's first
+    for (int j = 1; j < 8; ++j) EXPECT_EQ(xq[b].span_sums[j], 0);
+    EXPECT_FLOAT_EQ(xq[b].s, xq[b].d * static_cast<float>(sum));
   }
 }
 
@@ -153,10 +153,15 @@ TEST(QuantDotQ8, ASpanOf256SharesOneScaleAcrossEightBlocks) {
       for (int l = 0; l < 256; ++l) amax = std::max(amax, std::fabs(x[256 * s + l]));
       for (int b = 8 * s; b < 8 * s + 8; ++b) {
         EXPECT_EQ(xq[b].d, amax / 127.0f) << isa_name(isa) << " block " << b;
+        int sum = 0;
         for (int l = 0; l < 32; ++l) {
           EXPECT_EQ(xq[b].q[l], static_cast<int>(std::nearbyint(x[32 * b + l] * (1.0f / xq[b].d))))
               << isa_name(isa) << " block " << b << " value " << l;
+          sum += xq[b].q[l];
         }
+        // The span's first block carries every block's Σq (q4_K's mins read them there).
+        EXPECT_EQ(xq[8 * s].span_sums[b - 8 * s], sum) << isa_name(isa) << " block " << b;
+        if (b > 8 * s) EXPECT_EQ(xq[b].span_sums[0], 0) << isa_name(isa) << " block " << b;
       }
     }
     EXPECT_EQ(xq[9].d, 40.0f / 127.0f);
@@ -181,8 +186,8 @@ TEST(QuantDotQ8, EveryVariantQuantizesXToTheSameBlocks) {
     for (int b = 0; b < 128; ++b) {
       EXPECT_EQ(got[b].d, want[b].d) << isa_name(isa) << " block " << b;
       EXPECT_EQ(got[b].s, want[b].s) << isa_name(isa) << " block " << b;
-      EXPECT_EQ(got[b].sum16[0], want[b].sum16[0]) << isa_name(isa) << " block " << b;
-      EXPECT_EQ(got[b].sum16[1], want[b].sum16[1]) << isa_name(isa) << " block " << b;
+      EXPECT_EQ(std::memcmp(got[b].span_sums, want[b].span_sums, sizeof got[b].span_sums), 0)
+          << isa_name(isa) << " block " << b;
       EXPECT_EQ(std::memcmp(got[b].q, want[b].q, 32), 0) << isa_name(isa) << " block " << b;
     }
   }
